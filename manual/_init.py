@@ -1,0 +1,66 @@
+"""Random initial weights, drawn as torch draws them.
+
+torch's CPU generator is the 32-bit Mersenne Twister seeded the classic way, the same stream
+as NumPy's legacy ``RandomState(seed)``. ``uniform_(low, high)`` on a float32 tensor takes
+one raw 32-bit draw per element, in order, and computes
+
+1. x = (draw & (2^24 - 1)) * 2^-24          24 random bits: x in [0, 1), exact in float32
+2. value = x * (high - low) + low           one fused multiply-add, rounded once to float32
+
+with ``high - low`` rounded to float32 first. Step 2 is emulated by computing in float64
+(x * (high - low) is exact there) and rounding to float32 at the end.
+
+``Linear`` and ``Conv2d`` start as torch's ``reset_parameters``: weight from
+kaiming_uniform_(a=sqrt(5)), which works out to U(-1/sqrt(fan_in), 1/sqrt(fan_in)), then
+bias from U(-1/sqrt(fan_in), 1/sqrt(fan_in)); weight first, so the draws line up.
+
+Reference: torch/nn/init.py (``kaiming_uniform_``, ``calculate_gain``),
+ATen/core/TransformationHelper.h (``uniform_real``), ATen/native/cpu/DistributionTemplates.h.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+_generator = np.random.RandomState()  # seeded from the OS, as torch's is at start-up
+
+
+def manual_seed(seed: int) -> None:
+    """Seed the generator that initial weights and shuffles are drawn from."""
+    global _generator
+    _generator = np.random.RandomState(seed & 0xFFFF_FFFF)  # torch keeps the low 32 bits
+
+
+def generator() -> np.random.RandomState:
+    """The generator ``manual_seed`` last seeded."""
+    return _generator
+
+
+def uniform(shape: tuple[int, ...], low: float, high: float) -> np.ndarray:
+    """float32 values from U(low, high), the same bits as torch's ``uniform_``."""
+    draws = _generator.randint(0, 2**32, size=shape, dtype=np.uint32)  # raw 32-bit outputs
+    x = (draws & 0xFF_FFFF) * 2.0**-24                               # (1)
+    low32, high32 = np.float32(low), np.float32(high)
+    span = np.float64(high32 - low32)                                # rounded to float32
+    return (x * span + np.float64(low32)).astype(np.float32)         # (2)
+
+
+def fan_in(shape: tuple[int, ...]) -> int:
+    """Inputs feeding one output: in_features, or in_channels/groups * kernel area."""
+    return shape[1] * math.prod(shape[2:])
+
+
+def kaiming_uniform(shape: tuple[int, ...], a: float = math.sqrt(5)) -> np.ndarray:
+    """torch's kaiming_uniform_ with its leaky-relu gain: bound = gain * sqrt(3 / fan_in)."""
+    gain = math.sqrt(2.0 / (1 + a**2))
+    bound = math.sqrt(3.0) * (gain / math.sqrt(fan_in(shape)))
+    return uniform(shape, -bound, bound)
+
+
+def bias_uniform(n: int, weight_shape: tuple[int, ...]) -> np.ndarray:
+    """U(-1/sqrt(fan_in), 1/sqrt(fan_in)), as torch's reset_parameters draws the bias."""
+    fan = fan_in(weight_shape)
+    bound = 1 / math.sqrt(fan) if fan > 0 else 0
+    return uniform((n,), -bound, bound)

@@ -1,0 +1,106 @@
+"""Module: what ``torch.nn.Module`` gives every layer, written out.
+
+A module owns named parameters (leaf tensors that require grad) and child modules, and is
+called like a function. ``state_dict()`` lists every parameter under its dotted name, in the
+order they were assigned; ``load_state_dict()`` copies values in place, strictly by default.
+
+Reference: torch/nn/modules/module.py (``Module``).
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict, namedtuple
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import numpy as np
+
+from manual.no_grad import no_grad
+from manual.tensor import Tensor
+
+IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+
+
+class Module:
+    """Base class: parameters and children are found by attribute assignment, as in torch."""
+
+    def __init__(self) -> None:
+        object.__setattr__(self, "_parameters", OrderedDict())
+        object.__setattr__(self, "_modules", OrderedDict())
+
+    def register_parameter(self, name: str, param: Tensor | None) -> None:
+        self._parameters[name] = param
+        object.__setattr__(self, name, param)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if isinstance(value, Module):
+            self._modules[name] = value
+        elif name in self._parameters:
+            self._parameters[name] = value
+        object.__setattr__(self, name, value)
+
+    def __call__(self, *args: Any) -> Tensor:
+        return self.forward(*args)
+
+    def forward(self, *args: Any) -> Tensor:
+        name = type(self).__name__
+        raise NotImplementedError(f'Module [{name}] is missing the required "forward" function')
+
+    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Tensor]]:
+        for name, param in self._parameters.items():
+            if param is not None:
+                yield prefix + name, param
+        for name, child in self._modules.items():
+            yield from child.named_parameters(prefix + name + ".")
+
+    def parameters(self) -> Iterator[Tensor]:
+        return (param for _, param in self.named_parameters())
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        from manual.zero_grad import zero_grad
+
+        zero_grad(self.parameters(), set_to_none)
+
+    def state_dict(self) -> OrderedDict[str, Tensor]:
+        """Every parameter by dotted name, detached (sharing memory, as in torch)."""
+        return OrderedDict((name, param.detach()) for name, param in self.named_parameters())
+
+    def load_state_dict(self, state_dict: Mapping[str, Any],
+                        strict: bool = True) -> IncompatibleKeys:
+        """Copy values in place; with ``strict``, missing or unexpected keys are an error."""
+        own = dict(self.named_parameters())
+        missing = [key for key in own if key not in state_dict]
+        unexpected = [key for key in state_dict if key not in own]
+        errors = [
+            f"size mismatch for {key}: copying a param with shape {np.shape(value)} from "
+            f"checkpoint, the shape in current model is {own[key].shape}."
+            for key, value in state_dict.items()
+            if key in own and tuple(np.shape(value)) != own[key].shape
+        ]
+        if strict:
+            errors = [_keys_error("Missing", missing),
+                      _keys_error("Unexpected", unexpected)] + errors
+        errors = [e for e in errors if e]
+        if errors:
+            raise RuntimeError(
+                f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
+                + "\n\t".join(errors)
+            )
+        with no_grad():
+            for key, value in state_dict.items():
+                if key in own:
+                    own[key].copy_(np.asarray(value))
+        return IncompatibleKeys(missing, unexpected)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.extra_repr()})"
+
+    def extra_repr(self) -> str:
+        return ""
+
+
+def _keys_error(kind: str, keys: list[str]) -> str:
+    if not keys:
+        return ""
+    names = ", ".join(f'"{key}"' for key in keys)
+    return f"{kind} key(s) in state_dict: {names}. "

@@ -1,0 +1,98 @@
+"""backward: the chain rule, applied node by node from the output back to the leaves.
+
+For an output y and every leaf x that requires grad:
+
+1. start:       dy/dy = gradient (1 for a scalar output)
+2. each node:   d(input) = node's local derivative applied to d(output), newest node first
+3. broadcast:   a gradient is summed back to its input's shape (and cast to its dtype)
+4. fan-in:      gradients reaching the same node or leaf by several paths are added
+5. leaves:      x.grad = d(x) if x.grad is None, else x.grad += d(x)   (accumulates: this
+                is why the loop calls zero_grad)
+6. free:        each node drops its saved arrays unless retain_graph=True
+
+Nodes are visited in reverse creation order. A node is always made after the nodes of its
+inputs, so this is a topological order; it is also the order torch's engine picks from its
+ready queue (highest sequence number first), so sums in step 4 happen in torch's order.
+
+Reference: torch/autograd/__init__.py (``backward``), torch/csrc/autograd/engine.cpp
+(``Engine::execute``, ``validate_outputs``), torch/csrc/autograd/functions/accumulate_grad.h.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from manual.tensor import Node, Tensor
+
+
+def backward(
+    tensor: Tensor, gradient: Tensor | None = None, retain_graph: bool | None = None
+) -> None:
+    """Accumulate d(tensor)/d(leaf) into ``.grad`` of every leaf that requires grad."""
+    grad = _initial_gradient(tensor, gradient)                       # (1)
+    if tensor.grad_fn is None:
+        _accumulate(tensor, grad)                                    # a leaf: (5) directly
+        return
+    nodes = _graph(tensor.grad_fn)
+    grads: dict[Node, np.ndarray] = {tensor.grad_fn: grad}
+    leaf_grads: dict[Tensor, np.ndarray] = {}
+    for node in nodes:                                               # newest first
+        grad_out = grads.pop(node)
+        if node.retained is not None:
+            _accumulate(node.retained, grad_out)
+        for edge, grad_in in zip(node.inputs, node.apply(grad_out)):   # (2)
+            if edge is None:
+                continue
+            grad_in = _sum_to(grad_in, edge.shape).astype(edge.dtype, copy=False)  # (3)
+            sums = leaf_grads if isinstance(edge, Tensor) else grads
+            sums[edge] = grad_in if edge not in sums else sums[edge] + grad_in     # (4)
+    for leaf, grad_in in leaf_grads.items():
+        _accumulate(leaf, grad_in)                                   # (5)
+    if not retain_graph:
+        for node in nodes:
+            node.release()                                           # (6)
+
+
+def _initial_gradient(tensor: Tensor, gradient: Tensor | None) -> np.ndarray:
+    if not tensor.requires_grad:
+        raise RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn")
+    if gradient is None:
+        if tensor.array.size != 1:
+            raise RuntimeError("grad can be implicitly created only for scalar outputs")
+        return np.ones_like(tensor.array)
+    grad = np.asarray(gradient, dtype=tensor.dtype)
+    if grad.shape != tensor.shape:
+        raise RuntimeError(
+            f"Mismatch in shape: grad_output[0] has a shape of {grad.shape} and output[0] has "
+            f"a shape of {tensor.shape}."
+        )
+    return grad
+
+
+def _graph(root: Node) -> list[Node]:
+    """Every node that leads to ``root``, newest first."""
+    seen = {root}
+    stack = [root]
+    while stack:
+        for edge in stack.pop().inputs:
+            if isinstance(edge, Node) and edge not in seen:
+                seen.add(edge)
+                stack.append(edge)
+    return sorted(seen, key=lambda node: node.order, reverse=True)
+
+
+def _sum_to(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Undo broadcasting: sum over the dims it added in front and the size-1 dims it stretched."""
+    if grad.shape == shape:
+        return grad
+    lead = grad.ndim - len(shape)
+    stretched = tuple(lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1)
+    return grad.sum(axis=tuple(range(lead)) + stretched, keepdims=True).reshape(shape)
+
+
+def _accumulate(t: Tensor, grad: np.ndarray) -> None:
+    """torch's AccumulateGrad: a fresh ``.grad`` the first time, then ``+=`` in place."""
+    if t.grad is None:
+        t.grad = Tensor(np.array(grad, dtype=t.dtype))  # a copy: grad may alias another's
+    else:
+        t.grad.array += grad

@@ -1,0 +1,83 @@
+"""linear: an affine map y = x W^T + b, and the module that holds W and b.
+
+Forward, for x of shape (*, in_features):
+
+1. y = x W^T + b                            y: (*, out_features)
+
+Backward, given dL/dy (written dy) and flattening the batch dims * into one of size B:
+
+2. dx = dy W                                (*, out) @ (out, in)  -> (*, in)
+3. dW = dy^T x                              (out, B) @ (B, in)    -> (out, in)
+4. db = sum of dy over the batch dims       (B, out)              -> (out,)
+
+``Linear(in_features, out_features)`` starts W and b as torch does: both from
+U(-1/sqrt(in_features), 1/sqrt(in_features)), weight drawn first (manual/_init.py).
+
+Reference: torch/nn/modules/linear.py (``Linear``), torch/nn/functional.py (``linear``),
+derivatives.yaml (``addmm``, ``mm``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from manual import _init
+from manual._module import Module
+from manual.tensor import Tensor, record
+
+
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """y = x W^T + b for x of shape (*, in_features), W (out, in), b (out,)."""
+    _check(input, weight, bias)
+    x, w = input.array, weight.array
+    y = x @ w.T                                                   # (1) (*, out)
+    if bias is not None:
+        y = y + bias.array
+
+    def derivative(dy):
+        dy_2d = dy.reshape(-1, dy.shape[-1])                      # (B, out)
+        x_2d = x.reshape(-1, x.shape[-1])                         # (B, in)
+        dx = dy @ w                                               # (2) (*, in)
+        dw = dy_2d.T @ x_2d                                       # (3) (out, in)
+        db = dy_2d.sum(axis=0)                                    # (4) (out,)
+        return dx, dw, db
+
+    inputs = (input, weight) if bias is None else (input, weight, bias)
+    return record("AddmmBackward0", y, inputs, derivative, saves=True)
+
+
+class Linear(Module):
+    """Holds W (out_features, in_features) and b (out_features,); calling it is linear()."""
+
+    def __init__(self, in_features: int, out_features: int, bias: bool = True) -> None:
+        super().__init__()
+        self.in_features = in_features
+        self.out_features = out_features
+        shape = (out_features, in_features)
+        self.register_parameter("weight", Tensor(_init.kaiming_uniform(shape), requires_grad=True))
+        b = Tensor(_init.bias_uniform(out_features, shape), requires_grad=True) if bias else None
+        self.register_parameter("bias", b)
+
+    def forward(self, input: Tensor) -> Tensor:
+        return linear(input, self.weight, self.bias)
+
+    def extra_repr(self) -> str:
+        return (f"in_features={self.in_features}, out_features={self.out_features}, "
+                f"bias={self.bias is not None}")
+
+
+def _check(input: Tensor, weight: Tensor, bias: Tensor | None) -> None:
+    """torch's refusals: operands of one dtype, and x's last dim equal to W's second."""
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and t.dtype != input.dtype:
+            raise RuntimeError(
+                f"linear(): input and {name} must have the same dtype, but got input "
+                f"{input.dtype} and {name} {t.dtype}"
+            )
+    if weight.ndim != 2 or input.ndim < 1 or input.shape[-1] != weight.shape[-1]:
+        rows = int(np.prod(input.shape[:-1])) if input.ndim else 1
+        cols = input.shape[-1] if input.ndim else 1
+        raise RuntimeError(
+            f"mat1 and mat2 shapes cannot be multiplied ({rows}x{cols} and "
+            f"{'x'.join(map(str, weight.shape[::-1]))})"
+        )

@@ -1,0 +1,71 @@
+"""mse_loss: the mean squared error between a prediction x and a target y.
+
+Forward, after broadcasting x and y to one shape with N elements:
+
+1. d = x - y
+2. loss_i = d_i^2                           reduction="none": loss has that shape
+3. loss = (1/N) sum_i loss_i                "mean";  "sum" drops the 1/N
+
+Backward, given the loss's gradient g (a scalar, or per element for "none"):
+
+4. dx = (2/N) d g                           (2 for "sum" and "none"), 2/N rounded to x's dtype
+5. dy = -dx
+
+Quirk: if x and y differ in shape they broadcast, torch warns (UserWarning) and goes on. The
+classic case is x of shape (N, 1) and y of shape (N,): d becomes (N, N), every prediction is
+compared with every target, and training fits the mean. The gradient is then summed back to
+each operand's shape by the engine.
+
+Reference: torch/nn/functional.py (``mse_loss``), torch/nn/modules/loss.py (``MSELoss``),
+ATen/native/Loss.cpp (``mse_loss``, ``mse_loss_backward_out``).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from manual._module import Module
+from manual.tensor import Tensor, record
+
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
+    """(x - y)^2, averaged ("mean"), summed ("sum") or kept per element ("none")."""
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    if target.shape != input.shape:
+        warnings.warn(
+            f"Using a target size ({target.shape}) that is different to the input size "
+            f"({input.shape}). This will likely lead to incorrect results due to "
+            "broadcasting. Please ensure they have the same size.",
+            UserWarning,
+            stacklevel=2,
+        )
+    x, y = np.broadcast_arrays(input.array, target.array)
+    d = x - y                                                     # (1)
+    loss = d * d                                                  # (2)
+    if reduction == "mean":
+        loss = np.asarray(loss.mean(), dtype=loss.dtype)          # (3)
+    elif reduction == "sum":
+        loss = np.asarray(loss.sum(), dtype=loss.dtype)
+    norm = loss.dtype.type(2 / d.size if reduction == "mean" else 2)
+
+    def derivative(g):
+        dx = norm * d * g                                         # (4)
+        return dx, -dx                                            # (5)
+
+    return record("MseLossBackward0", loss, (input, target), derivative, saves=True)
+
+
+class MSELoss(Module):
+    """The loss as a module: ``criterion = MSELoss(); loss = criterion(output, target)``."""
+
+    def __init__(self, reduction: str = "mean") -> None:
+        super().__init__()
+        self.reduction = reduction
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return mse_loss(input, target, reduction=self.reduction)

@@ -1,0 +1,34 @@
+"""zero_grad: reset the gradients that ``backward`` accumulated.
+
+backward() adds into ``.grad`` (``p.grad += dp``), so a loop that does not reset them sums
+the gradients of every batch so far. For every parameter p whose grad exists:
+
+1. set_to_none=True  (default):  p.grad = None
+2. set_to_none=False:            p.grad = 0, in place (the same array, detached)
+
+The two differ downstream: an optimizer skips a parameter whose grad is None, so after (1)
+a parameter that gets no gradient is left alone, while after (2) it takes a step with a zero
+gradient: its weight decay and momentum still move it.
+
+Reference: torch/optim/optimizer.py (``Optimizer.zero_grad``),
+torch/nn/modules/module.py (``Module.zero_grad``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from manual.tensor import Tensor
+
+
+def zero_grad(params: Iterable[Tensor], set_to_none: bool = True) -> None:
+    """Set every existing ``p.grad`` to None, or to zeros in place."""
+    for p in params:
+        if p.grad is None:
+            continue
+        if set_to_none:
+            p.grad = None                                         # (1)
+        else:
+            p.grad.requires_grad = False
+            p.grad.grad_fn = None
+            p.grad.array.fill(0)                                  # (2)

@@ -1,0 +1,160 @@
+"""backward: the engine's walk over the graph, against torch and against finite differences."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given
+from hypothesis import strategies as st
+
+import manual
+import torch_native.backward
+from manual.backward import backward
+from tests.helpers import assert_twins_agree
+from tests.strategies import arrays, dtypes
+
+
+def test_hand_example():
+    # loss = (w x + b - y)^2 at w=2, x=3, b=1, y=4: dloss/dw = 2 (wx+b-y) x = 18, dloss/db = 6
+    w = manual.tensor(2.0, requires_grad=True)
+    b = manual.tensor(1.0, requires_grad=True)
+    loss = (w * 3.0 + b - 4.0) ** 2
+    backward(loss)
+    assert (w.grad.item(), b.grad.item()) == (18.0, 6.0)
+
+
+# A random graph of exactly rounded operations, with operands reused (fan-in). Every op and
+# every sum of incoming gradients rounds as torch rounds, and the manual engine visits nodes
+# in torch's order, so the gradients must agree to the bit.
+OPS = {
+    "add": lambda a, b: a + b,
+    "sub": lambda a, b: a - b,
+    "mul": lambda a, b: a * b,
+    "div": lambda a, b: a / (b * b + 1.0),
+    "neg": lambda a, b: -a,
+    "relu": lambda a, b: a.relu(),
+    "square": lambda a, b: a**2,
+}
+
+
+ALL_OPS = tuple(sorted(OPS))
+SMOOTH = tuple(sorted(set(OPS) - {"relu"}))  # finite differences need a derivative everywhere
+
+
+@st.composite
+def programs(draw, ops=ALL_OPS):
+    n_leaves = draw(st.integers(1, 3))
+    steps = draw(st.lists(
+        st.tuples(st.sampled_from(ops), st.integers(0, 99), st.integers(0, 99)),
+        min_size=1, max_size=8))
+    return n_leaves, steps
+
+
+def run_program(program, leaves):
+    n_leaves, steps = program
+    pool = list(leaves)
+    for name, i, j in steps:
+        pool.append(OPS[name](pool[i % len(pool)], pool[j % len(pool)]))
+    return pool[-1] + pool[0] * 0.5  # reuse a leaf once more at the end
+
+
+@given(programs(), dtypes, st.tuples(st.integers(1, 3), st.integers(1, 3)), st.data())
+def test_random_graphs_match_torch_to_the_bit(program, dtype, shape, data):
+    values = [data.draw(arrays(dtype, shape, bound=2)) for _ in range(program[0])]
+    grad = data.draw(arrays(dtype, shape, bound=2))
+    m_leaves = [manual.tensor(v, requires_grad=True) for v in values]
+    t_leaves = [torch.tensor(v, requires_grad=True) for v in values]
+    m_out, t_out = run_program(program, m_leaves), run_program(program, t_leaves)
+    assert_twins_agree("forward", "backward", m_out, t_out)
+    # twice: the second pass adds into existing .grad, where the order of sums shows
+    for retain_graph, label in ((True, "first"), (None, "second")):
+        backward(m_out, manual.tensor(grad), retain_graph)
+        torch_native.backward.backward(t_out, torch.tensor(grad), retain_graph)
+        for i, (m, t) in enumerate(zip(m_leaves, t_leaves)):
+            assert (m.grad is None) == (t.grad is None)
+            if t.grad is not None:
+                assert_twins_agree(f"{label} backward, leaf {i}", "backward", m.grad, t.grad)
+
+
+@given(programs(ops=SMOOTH), st.data())
+def test_gradients_match_central_differences(program, data):
+    # Torch-free. In float64 with h = 1e-6 the central difference is within about
+    # h^2 |f'''| + eps |f| / h ~ 1e-10 of the derivative for these bounded programs.
+    values = [data.draw(arrays(np.dtype(np.float64), (2,), bound=2)) for _ in range(program[0])]
+    leaves = [manual.tensor(v, requires_grad=True) for v in values]
+    run_program(program, leaves).sum().backward()
+    h = 1e-6
+    for i, (leaf, value) in enumerate(zip(leaves, values)):
+        for k in range(value.size):
+            step = np.zeros_like(value)
+            step[k] = h
+            plus = _evaluate(program, values, leaf_index=i, value=value + step)
+            minus = _evaluate(program, values, leaf_index=i, value=value - step)
+            numeric = (plus - minus) / (2 * h)
+            analytic = 0.0 if leaf.grad is None else leaf.grad.array[k]
+            assert abs(analytic - numeric) <= 1e-5 * (1 + abs(numeric)), (k, analytic, numeric)
+
+
+def _evaluate(program, values, leaf_index, value):
+    vals = list(values)
+    vals[leaf_index] = value
+    with manual.no_grad():
+        return run_program(program, [manual.tensor(v) for v in vals]).sum().item()
+
+
+def test_saved_arrays_are_freed_after_backward():
+    for twin in (manual, torch):
+        x = twin.tensor([1.0, 2.0], requires_grad=True)
+        loss = (x * x).sum()
+        loss.backward()
+        with pytest.raises(RuntimeError, match="retain_graph=True"):
+            loss.backward()
+
+
+def test_retain_graph_allows_a_second_backward():
+    x = manual.tensor([1.0, 2.0], requires_grad=True)
+    loss = (x * x).sum()
+    loss.backward(retain_graph=True)
+    loss.backward()
+    np.testing.assert_array_equal(x.grad.array, np.float32([4, 8]))
+
+
+def test_a_graph_that_saved_nothing_can_be_walked_twice_as_in_torch():
+    for twin in (manual, torch):
+        x = twin.tensor([1.0, 2.0], requires_grad=True)
+        loss = (x + 1.0).sum()
+        loss.backward()
+        loss.backward()
+        assert x.grad.tolist() == [2.0, 2.0]
+
+
+def test_errors_match_torch():
+    cases = [
+        ("non-scalar output", lambda t: (t.tensor([1.0, 2.0], requires_grad=True) * 2).backward()),
+        ("no grad", lambda t: t.tensor([1.0, 2.0]).sum().backward()),
+        ("bad shape", lambda t: (t.tensor([1.0, 2.0], requires_grad=True) * 2)
+         .backward(t.tensor([1.0, 2.0, 3.0]))),
+    ]
+    for label, call in cases:
+        with pytest.raises(RuntimeError) as expected:
+            call(torch)
+        with pytest.raises(RuntimeError) as actual:
+            call(manual)
+        assert str(actual.value).split(":")[0] == str(expected.value).split(":")[0], label
+
+
+def test_leaf_gradient_accumulates_in_place():
+    x = manual.tensor([1.0, 2.0], requires_grad=True)
+    (x * 2).sum().backward()
+    first = x.grad
+    (x * 3).sum().backward()
+    assert x.grad is first  # the same tensor, added into
+    np.testing.assert_array_equal(first.array, np.float32([5, 5]))
+
+
+def test_broadcast_gradient_is_summed_back_to_shape():
+    b = manual.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    x = manual.tensor(np.ones((4, 3), np.float32))
+    (x * b).sum().backward()
+    np.testing.assert_array_equal(b.grad.array, np.float32([4, 4, 4]))

@@ -1,0 +1,195 @@
+"""The engine: each operation's forward and derivative against torch, dtype rules, and the
+bookkeeping a loop relies on (leaves, .grad, detach, item)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given
+from hypothesis import strategies as st
+
+import manual
+from tests.helpers import assert_twins_agree
+from tests.strategies import arrays, broadcastable_pair, dtypes
+
+
+def test_hand_example():
+    # y = 100 x, loss = sum(y): dloss/dx = 100 for each element (the seed's example)
+    x = manual.tensor([1.0, 2.0], requires_grad=True)
+    loss = (100 * x).sum()
+    assert x.grad is None
+    loss.backward()
+    np.testing.assert_array_equal(x.grad.array, np.float32([100, 100]))
+    # a second graph adds into the same .grad: this is why loops call zero_grad
+    (x * x).sum().backward()
+    np.testing.assert_array_equal(x.grad.array, np.float32([102, 104]))
+
+
+# Each binary operation, drawn with shapes that broadcast, against torch: forward and the
+# gradient of both operands. Values of a divisor are kept away from zero.
+BINARY = {
+    "add": (lambda a, b: a + b, "exact"),
+    "sub": (lambda a, b: a - b, "exact"),
+    "mul": (lambda a, b: a * b, "exact"),
+    "div": (lambda a, b: a / b, "exact"),
+}
+
+
+@given(st.sampled_from(sorted(BINARY)), dtypes, broadcastable_pair(), st.data())
+def test_binary_ops_match_torch(name, dtype, shapes, data):
+    f, kind = BINARY[name]
+    a = data.draw(arrays(dtype, shapes[0]))
+    b = data.draw(arrays(dtype, shapes[1]))
+    if name == "div":
+        b = np.where(np.abs(b) < 0.5, 0.5, b).astype(dtype)
+    grad = data.draw(arrays(dtype, np.broadcast_shapes(a.shape, b.shape)))
+    _compare(f, [a, b], grad, kind, summed=shapes[0] != shapes[1])
+
+
+UNARY = {
+    "neg": (lambda a: -a, "exact", (-8, 8)),
+    "pow2": (lambda a: a**2, "exact", (-8, 8)),
+    "pow3": (lambda a: a**3, "exact", (-4, 4)),
+    "relu": (lambda a: a.relu(), "exact", (-8, 8)),
+    "exp": (lambda a: a.exp(), "libm", (-8, 4)),
+    "log": (lambda a: a.log(), "libm", (0.01, 8)),
+    "T": (lambda a: a.T, "exact", (-8, 8)),
+    "reshape": (lambda a: a.reshape(-1), "exact", (-8, 8)),
+    "index": (lambda a: a[1:, 0], "exact", (-8, 8)),
+}
+
+
+@given(st.sampled_from(sorted(UNARY)), dtypes, st.tuples(st.integers(2, 4), st.integers(1, 4)),
+       st.data())
+def test_unary_ops_match_torch(name, dtype, shape, data):
+    f, kind, (low, high) = UNARY[name]
+    a = data.draw(arrays(dtype, shape, bound=8)).clip(low, high).astype(dtype)
+    out_shape = f(torch.tensor(a)).shape
+    grad = data.draw(arrays(dtype, tuple(out_shape)))
+    _compare(f, [a], grad, kind)
+
+
+@given(dtypes, st.tuples(st.integers(1, 4), st.integers(1, 4)), st.data())
+def test_reductions_match_torch(dtype, shape, data):
+    a = data.draw(arrays(dtype, shape))
+    dim = data.draw(st.sampled_from([None, 0, 1, -1, (0, 1)]))
+    keepdim = data.draw(st.booleans()) and dim is not None
+    for reduce in ("sum", "mean"):
+        def f(t, reduce=reduce):
+            return getattr(t, reduce)() if dim is None else getattr(t, reduce)(dim, keepdim)
+        grad = data.draw(arrays(dtype, tuple(f(torch.tensor(a)).shape)))
+        scale = f(torch.tensor(np.abs(a)))
+        _compare(f, [a], grad, "sums", out_scale=scale.numpy())
+
+
+@given(dtypes, st.sampled_from([(3,), (2, 3), (4, 2, 3)]), st.sampled_from([(3,), (3, 2)]),
+       st.data())
+def test_matmul_matches_torch(dtype, a_shape, b_shape, data):
+    a, b = data.draw(arrays(dtype, a_shape)), data.draw(arrays(dtype, b_shape))
+    out_shape = (np.ones(a_shape) @ np.ones(b_shape)).shape
+    grad = data.draw(arrays(dtype, out_shape))
+    scale = np.abs(a) @ np.abs(b)
+    _compare(lambda x, y: x @ y, [a, b], grad, "sums", out_scale=scale)
+
+
+def _compare(f, arrays_in, grad, kind, summed=False, out_scale=None):
+    """Run f on both twins; compare the output and every input's gradient."""
+    m_in = [manual.tensor(a, requires_grad=True) for a in arrays_in]
+    t_in = [torch.tensor(a, requires_grad=True) for a in arrays_in]
+    m_out, t_out = f(*m_in), f(*t_in)
+    assert_twins_agree("forward", kind, m_out, t_out, scale=out_scale)
+    m_out.backward(manual.tensor(grad))
+    t_out.backward(torch.tensor(grad))
+    for i, (m, t) in enumerate(zip(m_in, t_in)):
+        # a gradient summed back over broadcast dims is a reduction: compare on its scale
+        grad_kind = "sums" if summed or kind == "sums" else kind
+        scale = _grad_scale(f, arrays_in, grad, i)
+        assert_twins_agree(f"backward[{i}]", grad_kind, m.grad, t.grad, scale=scale)
+
+
+def _grad_scale(f, arrays_in, grad, i):
+    """The gradient computed from magnitudes: the scale its summation errors are relative to."""
+    t_in = [torch.tensor(np.abs(a), dtype=torch.float64, requires_grad=True) for a in arrays_in]
+    out = f(*t_in)
+    out.backward(torch.tensor(np.abs(grad), dtype=torch.float64))
+    return np.abs(t_in[i].grad.numpy()) + np.abs(arrays_in[i])
+
+
+def test_dtypes_follow_torch():
+    assert manual.tensor([1.0, 2.0]).dtype == np.float32
+    assert manual.tensor([1, 2]).dtype == np.int64
+    assert manual.tensor(np.zeros(2)).dtype == np.float64
+    assert manual.tensor(np.zeros(2, np.float32)).dtype == np.float32
+    assert manual.tensor(3.5, dtype=np.float64).dtype == np.float64
+    # tensor op Python number keeps the tensor's dtype; an int tensor meets a float as float32
+    cases = [
+        (lambda t: t * 2.5, np.float32([1, 2])),
+        (lambda t: t * 2.5, np.int64([1, 2])),
+        (lambda t: t / 2, np.int64([1, 2])),
+        (lambda t: t + t.sum(), np.float32([1, 2])),
+        (lambda t: t + np.float64(2).item(), np.float32([1, 2])),
+        (lambda t: t.sum(), np.int64([1, 2])),
+    ]
+    for f, a in cases:
+        expected = torch.empty(0, dtype=f(torch.tensor(a)).dtype).numpy().dtype
+        assert f(manual.tensor(a)).dtype == expected
+
+
+def test_zero_dim_tensor_does_not_promote_a_tensor_with_dims():
+    a, s = np.float32([1.5, 2.5]), np.float64(3.0)
+    m = manual.tensor(a) * manual.tensor(s)
+    t = torch.tensor(a) * torch.tensor(s)
+    assert m.dtype == np.float32 and t.dtype == torch.float32
+
+
+def test_leaf_bookkeeping():
+    w = manual.tensor([1.0, 2.0], requires_grad=True)
+    y = w * 3
+    assert w.is_leaf and not y.is_leaf
+    assert y.grad_fn.name() == "MulBackward0"
+    y.sum().backward()
+    assert y.grad is None  # non-leaf: no .grad unless retain_grad()
+    d = w.detach()
+    assert d.is_leaf and not d.requires_grad and np.shares_memory(d.array, w.array)
+    assert np.asarray(w) is w.array
+
+
+def test_retain_grad_keeps_a_non_leaf_gradient():
+    w = manual.tensor([1.0, 2.0], requires_grad=True)
+    y = w * 3
+    y.retain_grad()
+    (y * y).sum().backward()
+    np.testing.assert_array_equal(y.grad.array, np.float32([6, 12]))
+    np.testing.assert_array_equal(w.grad.array, np.float32([18, 36]))
+
+
+def test_unpacking_and_indexing_carry_gradients():
+    params = manual.tensor([2.0, 1.0], requires_grad=True)
+    w, b = params
+    x = manual.tensor([1.0, 2.0, 3.0])
+    ((w * x + b) ** 2).mean().backward()
+    tp = torch.tensor([2.0, 1.0], requires_grad=True)
+    tw, tb = tp
+    ((tw * torch.tensor([1.0, 2.0, 3.0]) + tb) ** 2).mean().backward()
+    np.testing.assert_allclose(params.grad.array, tp.grad.numpy(), rtol=1e-6)
+
+
+def test_item_and_numpy_refusals():
+    with pytest.raises(RuntimeError, match="cannot be converted to Scalar"):
+        manual.tensor([1.0, 2.0]).item()
+    assert manual.tensor([[3.0]]).item() == 3.0
+    with pytest.raises(RuntimeError, match="detach"):
+        manual.tensor([1.0], requires_grad=True).numpy()
+    with pytest.raises(RuntimeError, match="floating point"):
+        manual.tensor([1, 2], requires_grad=True)
+
+
+def test_in_place_update_of_a_leaf_needs_no_grad():
+    w = manual.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
+        w -= 1.0
+    with manual.no_grad():
+        w -= 1.0
+    np.testing.assert_array_equal(w.array, np.float32([0, 1]))
+    assert w.requires_grad and w.is_leaf
