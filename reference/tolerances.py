@@ -75,6 +75,11 @@ PIECES: dict[str, str] = {
     "init": "exact",
     "linear_regression": "training",
     "training_loop": "training",
+    "activations": "exact",
+    "cross_entropy": "sums",
+    "conv2d": "sums",
+    "conv_transpose2d": "sums",
+    "data_loader": "exact",
 }
 
 
