@@ -20,7 +20,7 @@ import functools
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-F = TypeVar("F", bound=Callable[..., Any])
+_F = TypeVar("_F", bound=Callable[..., Any])
 
 _grad_enabled = True
 
@@ -48,7 +48,7 @@ class _GradMode:
     def __exit__(self, *exc_info: object) -> None:
         _set_grad_enabled(self._previous)
 
-    def __call__(self, func: F) -> F:
+    def __call__(self, func: _F) -> _F:
         @functools.wraps(func)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             with self.__class__():
@@ -64,6 +64,12 @@ class no_grad(_GradMode):  # noqa: N801 (torch's name)
 
 
 class enable_grad(_GradMode):  # noqa: N801 (torch's name)
-    """Context manager and decorator that turns graph recording back on (2)."""
+    """Context manager and decorator that turns graph recording back on (2); like torch's,
+    it also decorates without parentheses (``@enable_grad``)."""
 
     mode = True
+
+    def __new__(cls, orig_func: _F | None = None) -> Any:
+        if orig_func is None:
+            return super().__new__(cls)
+        return cls()(orig_func)

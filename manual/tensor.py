@@ -342,10 +342,11 @@ class Tensor:
         return record("LogBackward0", np.log(a), (self,), derivative, saves=True)
 
     def relu(self) -> Tensor:
-        out = np.maximum(self.array, 0)  # NaN stays NaN, as in torch
+        a = self.array
+        out = np.where(a < 0, a.dtype.type(0), a)  # torch's clamp_min: NaN and -0.0 stay
 
-        def derivative(grad):  # d(relu a) = da where a > 0, else 0
-            return (np.where(out > 0, grad, 0).astype(grad.dtype, copy=False),)
+        def derivative(grad):  # d(relu a) = da where relu(a) > 0 (or NaN), else 0
+            return (np.where(out <= 0, grad.dtype.type(0), grad),)
 
         return record("ReluBackward0", out, (self,), derivative, saves=True)
 

@@ -1,41 +1,228 @@
-"""The ``dealias`` command line."""
+"""dealias: the PyTorch training loop, with every abstraction removed and put back.
+
+Each piece of the loop exists twice: by hand in NumPy (manual/) and as the real PyTorch call
+(torch_native/). This command shows them side by side and measures how far apart they are.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 
-import numpy as np
-import torch
+from rich import box
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
-import manual.linear_regression as hand
-import torch_native.linear_regression as auto
-from reference.distance import distance
+from reference import checks, demo, models, pairs, show, trace
+
+EXAMPLES = """\
+examples:
+  dealias demo                          fit the book's thermometer three ways
+  dealias demo --optimizer adam --lr 0.1 --plot curves.png
+  dealias pairs                         list the pieces and their files
+  dealias show sgd                      manual/sgd.py beside torch_native/sgd.py
+  dealias check                         every pair, float32 and float64
+  dealias check linear sgd --examples 200 --dtype float64
+  dealias trace --model mlp --optimizer adam --steps 50
+"""
 
 
-def demo(epochs: int = 5000, lr: float = 1e-2) -> int:
-    """The book's thermometer fitted by the hand-derived gradient and by torch's autograd."""
-    t_u, t_c = np.float32(hand.T_U) * np.float32(0.1), np.float32(hand.T_C)
-    start = np.float32([1.0, 0.0])
-    fitted_hand = np.asarray(hand.training_loop(epochs, lr, start, t_u, t_c))
-    fitted_torch = auto.training_loop(epochs, lr, torch.tensor(start), torch.tensor(t_u),
-                                      torch.tensor(t_c)).numpy()
-    gap = distance(fitted_hand, fitted_torch)
-    print(f"thermometer, {epochs} epochs, lr {lr}: params [w, b]")
-    print(f"  hand-derived gradient  {fitted_hand}")
-    print(f"  torch autograd         {fitted_torch}")
-    print(f"  difference             {fitted_hand - fitted_torch}  ({gap.max_ulp:g} ULP)")
+class UsageError(Exception):
+    """A mistake on the command line: reported in one line, exit status 2."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    console = Console()
+    if not console.is_terminal:  # piped or captured: a wide page rather than cut-off cells
+        console = Console(width=max(console.width, 120))
+    try:
+        return args.run(args, console)
+    except UsageError as error:
+        Console(stderr=True).print(f"dealias {args.command}: error: {error}", markup=False,
+                                   highlight=False, soft_wrap=True)
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="dealias", description=__doc__, epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser("demo", help="fit the book's thermometer three ways, side by side")
+    run.add_argument("--epochs", type=_positive_int, default=5000, help="default: 5000")
+    run.add_argument("--lr", type=_positive_float, default=None,
+                     help="learning rate (default: 1e-2 for sgd, 1e-1 for adam)")
+    run.add_argument("--optimizer", choices=demo.OPTIMIZERS, default="sgd")
+    run.add_argument("--every", type=_positive_int, default=None,
+                     help="a table row every N epochs (default: epochs / 10)")
+    run.add_argument("--plot", metavar="FILE.png", help="write the three loss curves")
+    run.set_defaults(run=_demo)
+
+    run = commands.add_parser("pairs", help="list the pieces, their files and what they do")
+    run.set_defaults(run=_pairs)
+
+    run = commands.add_parser("show", help="print a piece's two files side by side")
+    run.add_argument("piece", help="a piece, as listed by 'dealias pairs'")
+    run.set_defaults(run=_show)
+
+    run = commands.add_parser("check", help="run the equivalence checks, print the distances")
+    run.add_argument("pieces", nargs="*", metavar="PIECE", help="default: every piece")
+    run.add_argument("--examples", type=_positive_int, default=50, help="default: 50")
+    run.add_argument("--dtype", choices=("float32", "float64"), action="append",
+                     help="default: both")
+    run.add_argument("--seed", type=int, default=0)
+    run.set_defaults(run=_check)
+
+    run = commands.add_parser("trace", help="run manual and torch loops in lockstep")
+    run.add_argument("--model", choices=models.MODELS, default="linear")
+    run.add_argument("--optimizer", choices=models.OPTIMIZERS, default="sgd")
+    run.add_argument("--steps", type=_positive_int, default=20)
+    run.add_argument("--seed", type=int, default=0)
+    run.add_argument("--lr", type=_positive_float, default=None)
+    run.set_defaults(run=_trace)
+    return parser
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text} is not positive")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text} is not positive")
+    return value
+
+
+def _progress(console: Console) -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn(), console=console, transient=True)
+
+
+# -- demo ------------------------------------------------------------------------------------
+
+def _demo(args: argparse.Namespace, console: Console) -> int:
+    lr = args.lr if args.lr is not None else demo.DEFAULT_LR[args.optimizer]
+    every = args.every or max(1, args.epochs // 10)
+    if args.plot:
+        demo.check_plot_target(args.plot, UsageError)
+    with _progress(console) as progress:
+        task = progress.add_task("training", total=3 * args.epochs)
+        runs = demo.run_all(args.epochs, lr, args.optimizer,
+                            on_epoch=lambda: progress.advance(task))
+    console.print(demo.table(runs, every, args.optimizer, lr))
+    console.print(demo.summary(runs))
+    if args.plot:
+        demo.plot(runs, args.plot, args.optimizer, lr)
+        console.print(f"loss curves written to {args.plot}")
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="dealias", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True)
-    run = commands.add_parser("demo", help="fit the book's thermometer with both twins")
-    run.add_argument("--epochs", type=int, default=5000)
-    run.add_argument("--lr", type=float, default=1e-2)
-    args = parser.parse_args(argv)
-    return demo(args.epochs, args.lr)
+# -- pairs and show --------------------------------------------------------------------------
+
+def _pairs(args: argparse.Namespace, console: Console) -> int:
+    table = Table(title="the pairs", title_justify="left", show_lines=True)
+    for column in ("piece", "files", "what it is"):
+        table.add_column(column, overflow="fold", no_wrap=column != "what it is")
+    for name, pair in pairs.discover().items():
+        what = pair.summary.split(": ", 1)[-1].split(". ")[0].rstrip(".")
+        table.add_row(name, f"manual/{name}.py\ntorch_native/{name}.py", what)
+    console.print(table)
+    return 0
+
+
+def _show(args: argparse.Namespace, console: Console) -> int:
+    pair = _pair(args.piece)
+    if not console.is_terminal:
+        console = Console(width=max(console.width, 200), no_color=True, highlight=False)
+    console.print(show.side_by_side(pair, plain=not console.is_terminal))
+    return 0
+
+
+def _pair(name: str) -> pairs.Pair:
+    found = pairs.discover()
+    if name not in found:
+        raise UsageError(f"unknown piece {name!r}; choose from: {', '.join(found)}")
+    return found[name]
+
+
+# -- check -----------------------------------------------------------------------------------
+
+def _check(args: argparse.Namespace, console: Console) -> int:
+    known = sorted(checks.CHECKS)
+    unknown = [p for p in args.pieces if p not in checks.CHECKS]
+    if unknown:
+        raise UsageError(f"unknown piece {unknown[0]!r}; choose from: {', '.join(known)}")
+    pieces = args.pieces or known
+    dtypes = args.dtype or ["float32", "float64"]
+    results = []
+    with _progress(console) as progress:
+        task = progress.add_task("checking", total=len(pieces) * len(dtypes) * args.examples)
+        for piece in pieces:
+            for dtype in dtypes:
+                progress.update(task, description=f"{piece} ({dtype})")
+                results.append(checks.run(piece, args.examples, dtype, args.seed,
+                                          progress=lambda: progress.advance(task)))
+    console.print(_check_table(results))
+    failed = [r for r in results if not r.ok]
+    for r in failed:
+        console.print(f"[red]{r.piece} ({r.dtype}) disagrees:[/red] {r.worst.label}: "
+                      f"{r.worst.distance}", highlight=False, soft_wrap=True)
+    return 1 if failed else 0
+
+
+def _check_table(results: list[checks.CheckResult]) -> Table:
+    table = Table(title="twins compared", title_justify="left", box=box.SIMPLE_HEAD,
+                  pad_edge=False,
+                  caption="* ULP of the scale (sums, products, training runs): "
+                  "see reference/tolerances.py", caption_justify="left")
+    for column in ("piece", "dtype", "examples", "max abs", "max ULP", "allowed", "verdict"):
+        table.add_column(column, no_wrap=True,
+                         justify="right" if column[:2] in ("ma", "ex", "al") else "left")
+    for r in results:
+        tol, gap = r.worst.tolerance, r.worst.distance
+        table.add_row(r.piece, str(r.dtype), str(r.examples), f"{gap.max_abs:.2g}",
+                      f"{gap.max_ulp:.3g}", f"{tol.ulp:g}{'*' if tol.of_scale else ''}",
+                      "[green]agree[/green]" if r.ok else "[red]DISAGREE[/red]")
+    return table
+
+
+# -- trace -----------------------------------------------------------------------------------
+
+def _trace(args: argparse.Namespace, console: Console) -> int:
+    sides = [models.build_side(args.model, args.optimizer, side, args.seed, args.lr)
+             for side in ("manual", "torch")]
+    data = models.batches(args.model, args.seed)
+    console.print(f"manual vs torch, {args.model} + {args.optimizer}, seed {args.seed}: the "
+                  "largest distance at each stage, in ULP of each tensor's scale", highlight=False)
+    console.print("".join(f"{name:>10}" for name in ("step", *trace.STAGES)), style="bold")
+
+    def row(step: int, distances: dict[str, float]) -> None:
+        cells = [f"{distances[s]:g}" if s in distances else "-" for s in trace.STAGES]
+        console.print("".join(f"{cell:>10}" for cell in (str(step), *cells)), highlight=False)
+
+    report = trace.trace(*sides, data, args.steps, on_step=row)
+    if report.agree:
+        console.print(f"[green]the loops agree for all {args.steps} steps[/green] "
+                      f"(allowed {report.tolerance:g} ULP of scale)")
+        return 0
+    console.print(f"[red]the loops part at[/red] {report.divergence}", highlight=False,
+                  soft_wrap=True)
+    return 1
 
 
 if __name__ == "__main__":

@@ -61,6 +61,12 @@ def _ordered(x: np.ndarray) -> np.ndarray:
     return np.where(bits < 0, top - bits, bits)
 
 
+def normwise(x: Any) -> np.ndarray:
+    """A scale for normwise distances: every element the largest magnitude of ``x``."""
+    x = to_numpy(x)
+    return np.full(x.shape, np.abs(x).max() if x.size else 0, dtype=x.dtype)
+
+
 def distance(actual: Any, expected: Any, scale: Any = None) -> Distance:
     """Compare two results of one shape; ULPs are of ``scale`` (a same-shaped array of
     magnitudes) when given, else of ``expected`` itself."""

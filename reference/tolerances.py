@@ -51,8 +51,26 @@ _REORDERED = Tolerance(
 _TRAINING = Tolerance(
     16,
     "whole training runs: each step's sums differ by a few ULP of scale, and later steps "
-    "carry those differences on, damped by the descent; counted in ULP of the parameters "
-    "themselves",
+    "carry those differences on, damped by the descent; normwise (ULPs of the largest "
+    "magnitude in the tensor), as a parameter may pass near zero",
+    of_scale=True,
+)
+
+_TRACE = Tolerance(
+    256,
+    "lockstep traces, normwise (ULPs of the tensor's largest magnitude): two honest loops "
+    "differ by summation order at every step and carry it on; a planted bug moves a tensor "
+    "by far more than 256 ULP (3e-5 of its scale in float32)",
+    of_scale=True,
+)
+
+_FAITHFUL_SQRT = Tolerance(
+    28,
+    "Adam's parameters over at most 5 steps, in ULPs of |p_0| + sum of |update|: torch's CPU "
+    "sqrt is faithful, NumPy's correctly rounded, 1 ULP apart (2u relative); through the "
+    "division by sqrt(c2), + eps and m / d the update differs by at most 8u of itself, each "
+    "rounding of p (and AdamW's decay) adds 2u of the scale, so after k steps (8 + 4k)u; "
+    "m and v agree to the bit unless Adam's coupled decay feeds p back into them",
     of_scale=True,
 )
 
@@ -61,6 +79,9 @@ TOLERANCES: dict[str, dict[np.dtype, Tolerance]] = {
     "sums": {np.dtype(np.float32): _SUMS, np.dtype(np.float64): _SUMS},
     "reordered": {np.dtype(np.float32): _REORDERED, np.dtype(np.float64): _REORDERED},
     "training": {np.dtype(np.float32): _TRAINING, np.dtype(np.float64): _TRAINING},
+    "trace": {np.dtype(np.float32): _TRACE, np.dtype(np.float64): _TRACE},
+    "faithful_sqrt": {np.dtype(np.float32): _FAITHFUL_SQRT,
+                      np.dtype(np.float64): _FAITHFUL_SQRT},
     "libm": {np.dtype(np.float32): Tolerance(3, _LIBM.format("2 (exp) and 3 (log)")),
              np.dtype(np.float64): Tolerance(1, _LIBM.format(1))},
 }
@@ -80,6 +101,7 @@ PIECES: dict[str, str] = {
     "conv2d": "sums",
     "conv_transpose2d": "sums",
     "data_loader": "exact",
+    "adam": "faithful_sqrt",
 }
 
 

@@ -14,6 +14,12 @@ Reference: torch/autograd/grad_mode.py, ``no_grad`` and ``enable_grad``.
 
 import torch
 
-is_grad_enabled = torch.is_grad_enabled
+
+
+def is_grad_enabled() -> bool:
+    """True when operations record the graph."""
+    return torch.is_grad_enabled()
+
+
 no_grad = torch.no_grad
 enable_grad = torch.enable_grad

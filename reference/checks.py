@@ -1,0 +1,242 @@
+"""Equivalence checks: for each piece, draw inputs, run both twins, measure every result.
+
+``run(piece, examples, dtype)`` returns the worst distance seen over ``examples`` random
+cases and whether it stays within the piece's tolerance. The twins are looked up on their
+modules at call time, so a test can swap in a broken twin and watch the check fail.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+
+import manual
+from reference.convert import to_manual, to_numpy, to_torch
+from reference.distance import Distance, distance, normwise
+from reference.tolerances import Tolerance, tolerance
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One result of one case: its label, distance and tolerance."""
+
+    label: str
+    distance: Distance
+    tolerance: Tolerance
+
+    @property
+    def ok(self) -> bool:
+        return self.distance.max_ulp <= self.tolerance.ulp
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The worst comparison of a piece over its examples."""
+
+    piece: str
+    dtype: np.dtype
+    examples: int
+    worst: Comparison
+    ok: bool
+
+
+Check = Callable[[np.random.Generator, np.dtype], Iterator[Comparison]]
+CHECKS: dict[str, Check] = {}
+
+
+def check(piece: str) -> Callable[[Check], Check]:
+    def register(func: Check) -> Check:
+        CHECKS[piece] = func
+        return func
+    return register
+
+
+def run(piece: str, examples: int = 50, dtype: Any = np.float32, seed: int = 0,
+        progress: Callable[[], None] | None = None) -> CheckResult:
+    """Run ``piece``'s check on ``examples`` random cases of ``dtype``."""
+    dtype = np.dtype(dtype)
+    rng = np.random.default_rng(seed)
+    worst: Comparison | None = None
+    ok = True
+    for _ in range(examples):
+        for comparison in CHECKS[piece](rng, dtype):
+            ok &= comparison.ok
+            if worst is None or _badness(comparison) > _badness(worst):
+                worst = comparison
+        if progress:
+            progress()
+    return CheckResult(piece, dtype, examples, worst, ok)
+
+
+def _badness(c: Comparison) -> float:
+    return c.distance.max_ulp / max(c.tolerance.ulp, 0.5)
+
+
+def _compare(label: str, piece: str, actual: Any, expected: Any, scale: Any = None
+             ) -> Comparison:
+    tol = tolerance(piece, to_numpy(expected).dtype)
+    gap = distance(to_numpy(actual), to_numpy(expected), scale if tol.of_scale else None)
+    return Comparison(label, gap, tol)
+
+
+def _twin(side: str, piece: str):
+    return importlib.import_module(f"{'manual' if side == 'manual' else 'torch_native'}.{piece}")
+
+
+def _values(rng: np.random.Generator, dtype: np.dtype, *shape: int, bound: float = 4.0):
+    return rng.uniform(-bound, bound, shape).astype(dtype)
+
+
+def _both(*arrays: np.ndarray) -> tuple[list[manual.Tensor], list[torch.Tensor]]:
+    """Leaves that require grad, on each side, with the same values."""
+    return ([to_manual(a, requires_grad=True) for a in arrays],
+            [to_torch(a, requires_grad=True) for a in arrays])
+
+
+@check("linear")
+def _linear(rng, dtype):
+    n, k, m = rng.integers(1, 9, 3)
+    x, w, b, g = (_values(rng, dtype, *s) for s in ((n, k), (m, k), (m,), (n, m)))
+    (mx, mw, mb), (tx, tw, tb) = _both(x, w, b)
+    my, ty = _twin("manual", "linear").linear(mx, mw, mb), _twin("native", "linear").linear(
+        tx, tw, tb)
+    my.backward(to_manual(g))
+    ty.backward(to_torch(g))
+    ax, aw, ag = abs(x), abs(w), abs(g)
+    yield _compare("forward", "linear", my, ty, ax @ aw.T + abs(b))
+    yield _compare("dx", "linear", mx.grad, tx.grad, ag @ aw)
+    yield _compare("dW", "linear", mw.grad, tw.grad, ag.T @ ax)
+    yield _compare("db", "linear", mb.grad, tb.grad, ag.sum(0))
+
+
+@check("mse_loss")
+def _mse_loss(rng, dtype):
+    shape = tuple(rng.integers(1, 6, rng.integers(1, 3)))
+    reduction = rng.choice(["mean", "sum", "none"])
+    x, y = _values(rng, dtype, *shape), _values(rng, dtype, *shape)
+    (mx, my), (tx, ty) = _both(x, y)
+    m_loss = _twin("manual", "mse_loss").mse_loss(mx, my, reduction)
+    t_loss = _twin("native", "mse_loss").mse_loss(tx, ty, reduction)
+    m_loss.backward(to_manual(np.ones(m_loss.shape, dtype)))
+    t_loss.backward(torch.ones_like(t_loss))
+    squares = (abs(x) + abs(y)) ** 2
+    kind = "exact" if reduction == "none" else "mse_loss"
+    yield _compare(f"loss ({reduction})", kind, m_loss, t_loss,
+                   squares if reduction == "none" else squares.sum())
+    yield _compare("dx", "exact", mx.grad, tx.grad)
+    yield _compare("dy", "exact", my.grad, ty.grad)
+
+
+@check("sgd")
+def _sgd(rng, dtype):
+    momentum = float(rng.choice([0.0, 0.9]))
+    options = dict(lr=float(rng.uniform(0, 0.5)), momentum=momentum,
+                   weight_decay=float(rng.choice([0.0, 0.01])),
+                   dampening=float(rng.choice([0.0, 0.1])) if momentum else 0.0,
+                   maximize=bool(rng.integers(2)))
+    options["nesterov"] = bool(momentum and not options["dampening"] and rng.integers(2))
+    shapes = [tuple(rng.integers(1, 5, rng.integers(1, 3))) for _ in range(rng.integers(1, 4))]
+    start = [_values(rng, dtype, *s) for s in shapes]
+    m_params, t_params = _both(*start)
+    m_opt = _twin("manual", "sgd").SGD(m_params, **options)
+    t_opt = _twin("native", "sgd").SGD(t_params, **options)
+    for step in range(3):
+        for mp, tp in zip(m_params, t_params):
+            grad = _values(rng, dtype, *mp.shape) if rng.random() < 0.8 else None
+            mp.grad, tp.grad = (None, None) if grad is None else (to_manual(grad), to_torch(grad))
+        m_opt.step()
+        t_opt.step()
+        for i, (mp, tp) in enumerate(zip(m_params, t_params)):
+            yield _compare(f"param {i}, step {step + 1}", "sgd", mp, tp)
+            if "momentum_buffer" in t_opt.state[tp]:
+                yield _compare(f"momentum buffer {i}, step {step + 1}", "sgd",
+                               m_opt.state[mp]["momentum_buffer"],
+                               t_opt.state[tp]["momentum_buffer"])
+
+
+@check("zero_grad")
+def _zero_grad(rng, dtype):
+    set_to_none = bool(rng.integers(2))
+    grads = [_values(rng, dtype, *rng.integers(1, 4, 2)) for _ in range(2)]
+    m_params, t_params = _both(*[np.zeros_like(g) for g in grads])
+    for mp, tp, g in zip(m_params, t_params, grads):
+        mp.grad, tp.grad = to_manual(g), to_torch(g)
+    _twin("manual", "zero_grad").zero_grad(m_params, set_to_none)
+    _twin("native", "zero_grad").zero_grad(t_params, set_to_none)
+    for i, (mp, tp) in enumerate(zip(m_params, t_params)):
+        if (mp.grad is None) != (tp.grad is None):
+            yield Comparison(f"grad {i} is None", Distance(np.inf, np.inf, np.inf, (), 0, 0),
+                             tolerance("zero_grad", dtype))
+        elif tp.grad is not None:
+            yield _compare(f"grad {i}", "zero_grad", mp.grad, tp.grad)
+
+
+@check("backward")
+def _backward(rng, dtype):
+    # a small graph with fan-in: y = (a * b + a) * a - b, gradient given per element
+    a, b, g = (_values(rng, dtype, 3, 2) for _ in range(3))
+    (ma, mb), (ta, tb) = _both(a, b)
+    my, ty = (ma * mb + ma) * ma - mb, (ta * tb + ta) * ta - tb
+    _twin("manual", "backward").backward(my, to_manual(g))
+    _twin("native", "backward").backward(ty, to_torch(g))
+    yield _compare("forward", "backward", my, ty)
+    yield _compare("grad a", "backward", ma.grad, ta.grad)
+    yield _compare("grad b", "backward", mb.grad, tb.grad)
+
+
+@check("no_grad")
+def _no_grad(rng, dtype):
+    w = _values(rng, dtype, 3)
+    (mw,), (tw,) = _both(w)
+    with _twin("manual", "no_grad").no_grad():
+        my = mw * 2.0
+    with _twin("native", "no_grad").no_grad():
+        ty = tw * 2.0
+    recorded = float(my.requires_grad != ty.requires_grad or (my.grad_fn is None) !=
+                     (ty.grad_fn is None))
+    gap = np.inf if recorded else 0.0
+    yield Comparison("nothing recorded", Distance(gap, gap, gap, (), 0, 0),
+                     tolerance("exact", dtype))
+    yield _compare("values", "exact", my, ty)
+
+
+@check("linear_regression")
+def _linear_regression(rng, dtype):
+    hand, auto = _twin("manual", "linear_regression"), _twin("native", "linear_regression")
+    t_u, t_c = np.asarray(hand.T_U, dtype) * dtype.type(0.1), np.asarray(hand.T_C, dtype)
+    start = np.asarray([rng.uniform(0, 2), rng.uniform(-1, 1)], dtype)
+    epochs = int(rng.integers(1, 200))
+    fitted = hand.training_loop(epochs, 1e-2, start, t_u, t_c)
+    expected = auto.training_loop(epochs, 1e-2, to_torch(start), to_torch(t_u), to_torch(t_c))
+    yield _compare(f"params after {epochs} epochs", "linear_regression", fitted, expected,
+                   normwise(expected))
+
+
+@check("training_loop")
+def _training_loop(rng, dtype):
+    seed = int(rng.integers(2**31))
+    results = []
+    for side in ("manual", "native"):
+        (manual.manual_seed if side == "manual" else torch.manual_seed)(seed)
+        model = _twin(side, "linear").Linear(3, 2)
+        convert = to_manual if side == "manual" else to_torch
+        if dtype == np.float64:
+            for p in model.parameters():
+                p.data = convert(to_numpy(p).astype(np.float64))
+        optimizer = _twin(side, "sgd").SGD(model.parameters(), lr=0.05, momentum=0.9)
+        batch_rng = np.random.default_rng(seed)
+        loader = [(convert(_values(batch_rng, dtype, 4, 3)), convert(_values(batch_rng, dtype,
+                                                                              4, 2)))
+                  for _ in range(3)]
+        losses = _twin(side, "training_loop").fit(model, _twin(side, "mse_loss").mse_loss,
+                                                  optimizer, loader, 2)
+        results.append((np.asarray(losses, dtype), [to_numpy(p) for p in model.parameters()]))
+    (m_losses, m_params), (t_losses, t_params) = results
+    yield _compare("epoch losses", "training_loop", m_losses, t_losses, normwise(t_losses))
+    for i, (mp, tp) in enumerate(zip(m_params, t_params)):
+        yield _compare(f"parameter {i}", "training_loop", mp, tp, normwise(tp))
