@@ -240,3 +240,37 @@ def _training_loop(rng, dtype):
     yield _compare("epoch losses", "training_loop", m_losses, t_losses, normwise(t_losses))
     for i, (mp, tp) in enumerate(zip(m_params, t_params)):
         yield _compare(f"parameter {i}", "training_loop", mp, tp, normwise(tp))
+
+
+@check("activations")
+def _activations(rng, dtype):
+    # relu, with exact zeros among the inputs (the kink)
+    x = _values(rng, dtype, 4, 5)
+    x[rng.random(x.shape) < 0.2] = 0.0
+    (mx,), (tx,) = _both(x)
+    my, ty = _twin("manual", "activations").relu(mx), _twin("native", "activations").relu(tx)
+    g = _values(rng, dtype, 4, 5)
+    my.backward(to_manual(g))
+    ty.backward(to_torch(g))
+    yield _compare("relu", "activations", my, ty)
+    yield _compare("relu backward", "activations", mx.grad, tx.grad)
+
+
+@check("data_loader")
+def _data_loader(rng, dtype):
+    n, batch_size = int(rng.integers(1, 30)), int(rng.integers(1, 8))
+    shuffle, drop_last, seed = bool(rng.integers(2)), bool(rng.integers(2)), int(rng.integers(99))
+    x, y = _values(rng, dtype, n, 3), rng.integers(0, 5, n)
+    batches = []
+    for side, seed_with, convert in (("manual", manual.manual_seed, to_manual),
+                                     ("native", torch.manual_seed, to_torch)):
+        seed_with(seed)
+        twin = _twin(side, "data_loader")
+        loader = twin.DataLoader(twin.TensorDataset(convert(x), convert(y)),
+                                 batch_size=batch_size, shuffle=shuffle, drop_last=drop_last)
+        batches.append([(to_numpy(bx), to_numpy(by)) for bx, by in loader])
+    same = len(batches[0]) == len(batches[1]) and all(
+        np.array_equal(a, b) for pair in zip(*batches) for a, b in zip(*pair))
+    gap = 0.0 if same else np.inf
+    yield Comparison(f"batches (shuffle={shuffle})", Distance(gap, gap, gap, (), 0, 0),
+                     tolerance("data_loader", dtype))
