@@ -129,5 +129,5 @@ def _as_state(value: Any, param: Tensor, name: str) -> Any:
     """A state tensor as a manual tensor of the parameter's dtype (``step`` keeps its own)."""
     if isinstance(value, (int, float)) or value is None:
         return value
-    array = np.array(value.detach().cpu() if hasattr(value, "cpu") else value)
+    array = np.array(value.detach().cpu().numpy() if hasattr(value, "cpu") else value)
     return Tensor(array if name == "step" else array.astype(param.dtype))
