@@ -1,9 +1,15 @@
-"""Hypothesis profiles: "ci" (the default: derandomized, bounded, no deadline) and "dev"
-(more examples, random). Choose with HYPOTHESIS_PROFILE=dev."""
+"""One torch thread, and hypothesis profiles: "ci" (the default: derandomized, bounded,
+no deadline) and "dev" (more examples, random). Choose with HYPOTHESIS_PROFILE=dev."""
 
 import os
 
+import torch
 from hypothesis import HealthCheck, settings
+
+# torch's tiny operations run in microseconds on one thread, but can take a tenth of a second
+# handing work to a second OpenMP thread on a busy machine; one thread also fixes the order
+# in which torch's reductions add.
+torch.set_num_threads(1)
 
 settings.register_profile(
     "ci",

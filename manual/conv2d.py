@@ -1,0 +1,328 @@
+"""conv2d: a bank of kernels slid over a batch of images, and the module that holds them.
+
+x is (N, C_in, H, W), the weight W is (C_out, C_in/G, kh, kw) and the bias b is (C_out,).
+With G groups, out-channel o sees only the in-channels of its group g = o // (C_out/G),
+that is g C_in/G + c for c < C_in/G. Per axis: stride s, padding p, dilation d.
+
+The definition (``_conv2d_loops`` below is these two lines as Python loops):
+
+1. x_pad = x with p zeros added on each side of H and W      (N, C_in, H + 2 p_h, W + 2 p_w)
+2. y[n, o, i, j] = b[o] + sum over c, u, v of
+       W[o, c, u, v] x_pad[n, g C_in/G + c, s_h i + d_h u, s_w j + d_w v]
+   H_out = floor((H + 2 p_h - d_h (kh - 1) - 1) / s_h) + 1, and likewise W_out
+
+The same sums as one matrix product per group (im2col), which ``conv2d`` computes:
+
+3. X_g[(n, i, j), (c, u, v)] = x_pad[n, g C_in/G + c, s_h i + d_h u, s_w j + d_w v]
+                                                  (N H_out W_out, K) with K = C_in/G kh kw
+4. y_g = X_g W_g^T + b_g                                      (N H_out W_out, C_out/G)
+
+Backward, given dL/dy (written dy, and dy_g regrouped like y_g), in one recorded node:
+
+5. dW_g = dy_g^T X_g                                          (C_out/G, K)
+6. dX_g = dy_g W_g; then col2im: each entry of dX is added back onto the pixel of x_pad
+   that (3) read it from, and the padding is cropped. This is conv_transpose2d(dy, W)
+   (manual/conv_transpose2d.py).
+7. db = sum of dy over n, i, j                                (C_out,)
+
+Padding is an int, a pair, "valid" (none) or "same" (the output as large as the input, for
+stride 1 only). "same" pads d (k - 1) per axis in total; when that is odd, torch puts the
+extra zero on the bottom and the right, and so does this file (torch also warns, once, that
+it copies the input to pad it; here np.pad always copies, and there is no warning). An
+unbatched (C_in, H, W) input gives an unbatched output.
+
+``Conv2d`` draws W with torch's kaiming_uniform_(a=sqrt(5)), which is U(-1/sqrt(fan_in),
+1/sqrt(fan_in)) with fan_in = C_in/G kh kw, then b from the same range: the bits torch draws
+from the same seed (manual/_init.py).
+
+Reference: torch/nn/modules/conv.py (``Conv2d``), torch/nn/functional.py (``conv2d``),
+aten/src/ATen/native/Convolution.cpp (``check_shape_forward``, ``_convolution_mode``),
+aten/src/ATen/native/ConvolutionMM2d.cpp and im2col.h (im2col, gemm, col2im).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from manual import _init
+from manual._module import Module
+from manual.tensor import Tensor, record
+
+Pair = tuple[int, int]
+_Pads = tuple[Pair, Pair]  # ((top, bottom), (left, right))
+
+
+def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None,
+           stride: int | Pair = 1, padding: int | Pair | str = 0, dilation: int | Pair = 1,
+           groups: int = 1) -> Tensor:
+    """Cross-correlate x (N, C_in, H, W) or (C_in, H, W) with W (C_out, C_in/G, kh, kw)."""
+    x, stride, pads, dilation = _arguments(input, weight, bias, stride, padding, dilation, groups)
+    w = weight.array
+    x_pad = np.pad(x, ((0, 0), (0, 0), *pads))                        # (1) (N, C_in, Hp, Wp)
+    windows = _windows(x_pad, w.shape[2:], stride, dilation)         # (N, C_in, Ho, Wo, kh, kw)
+    n, _, h_out, w_out = windows.shape[:4]
+    cols = _im2col(windows, groups)                                   # (3) (G, N Ho Wo, K)
+    w_mat = w.reshape(groups, w.shape[0] // groups, -1)               # (G, C_out/G, K)
+    y = _ungroup_pixels(cols @ w_mat.transpose(0, 2, 1), n, h_out, w_out)  # (4) (N, C_out, Ho, Wo)
+    if bias is not None:
+        y = y + bias.array[:, None, None]                             # (4)
+
+    def derivative(dy):
+        dy = dy.reshape(y.shape)                                      # (N, C_out, Ho, Wo)
+        dy_g = _group_pixels(dy, groups)                              # (G, N Ho Wo, C_out/G)
+        dw = dy_g.transpose(0, 2, 1) @ cols                           # (5) (G, C_out/G, K)
+        dcols = dy_g @ w_mat                                          # (6) (G, N Ho Wo, K)
+        dx_pad = _col2im(dcols, windows.shape, x_pad.shape, stride, dilation)  # (N, C_in, Hp, Wp)
+        (top, _), (left, _) = pads
+        dx = dx_pad[:, :, top:top + x.shape[2], left:left + x.shape[3]]  # (N, C_in, H, W)
+        db = dy.sum(axis=(0, 2, 3))                                   # (7) (C_out,)
+        return dx.reshape(input.shape), dw.reshape(w.shape), db
+
+    inputs = (input, weight) if bias is None else (input, weight, bias)
+    out = y if input.ndim == 4 else y[0]
+    return record("ConvolutionBackward0", out, inputs, derivative, saves=True)
+
+
+def _conv2d_loops(input: Tensor, weight: Tensor, bias: Tensor | None = None,
+                  stride: int | Pair = 1, padding: int | Pair | str = 0,
+                  dilation: int | Pair = 1, groups: int = 1) -> Tensor:
+    """conv2d by its definition, one output pixel at a time (slow; no gradient recorded).
+
+    For each output pixel y[n, o, i, j]: start from b[o], then add W[o, c, u, v] times the
+    input pixel under kernel tap (u, v), for every in-channel c of o's group (equation 2).
+    """
+    x, (sh, sw), pads, (dh, dw) = _arguments(input, weight, bias, stride, padding, dilation,
+                                             groups)
+    w = weight.array
+    c_out, c_group, kh, kw = w.shape
+    x_pad = np.pad(x, ((0, 0), (0, 0), *pads))                        # (1)
+    h_out = (x_pad.shape[2] - dh * (kh - 1) - 1) // sh + 1
+    w_out = (x_pad.shape[3] - dw * (kw - 1) - 1) // sw + 1
+    y = np.zeros((x.shape[0], c_out, h_out, w_out), dtype=x.dtype)
+    for n, o, i, j in np.ndindex(*y.shape):
+        first = o // (c_out // groups) * c_group                     # o's group's first in-channel
+        total = x.dtype.type(0) if bias is None else bias.array[o]
+        for c, u, v in np.ndindex(c_group, kh, kw):                  # (2)
+            total += w[o, c, u, v] * x_pad[n, first + c, sh * i + dh * u, sw * j + dw * v]
+        y[n, o, i, j] = total
+    return Tensor(y if input.ndim == 4 else y[0])
+
+
+class Conv2d(Module):
+    """Holds W (out_channels, in_channels/groups, kh, kw) and b (out_channels,)."""
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int | Pair,
+                 stride: int | Pair = 1, padding: int | Pair | str = 0,
+                 dilation: int | Pair = 1, groups: int = 1, bias: bool = True) -> None:
+        super().__init__()
+        self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
+        self.kernel_size = _pair(kernel_size, "kernel_size", "Conv2d")
+        self.stride = _pair(stride, "stride", "Conv2d")
+        self.padding = padding if isinstance(padding, str) else _pair(padding, "padding", "Conv2d")
+        self.dilation = _pair(dilation, "dilation", "Conv2d")
+        _check_module(in_channels, out_channels, groups)
+        _check_padding_string(self.padding, self.stride, ValueError)
+        shape = (out_channels, in_channels // groups, *self.kernel_size)
+        self.register_parameter("weight", Tensor(_init.kaiming_uniform(shape), requires_grad=True))
+        b = Tensor(_init.bias_uniform(out_channels, shape), requires_grad=True) if bias else None
+        self.register_parameter("bias", b)
+
+    def forward(self, input: Tensor) -> Tensor:
+        return conv2d(input, self.weight, self.bias, self.stride, self.padding, self.dilation,
+                      self.groups)
+
+    def extra_repr(self) -> str:
+        return _conv_repr(self)
+
+
+# -- im2col and col2im, shared with manual/conv_transpose2d.py -----------------------------
+
+def _windows(x_pad: np.ndarray, kernel_size: tuple[int, ...], stride: Pair,
+             dilation: Pair) -> np.ndarray:
+    """Every window the kernel visits, as a view: (N, C, H_out, W_out, kh, kw)."""
+    (kh, kw), (sh, sw), (dh, dw) = kernel_size, stride, dilation
+    extent = (dh * (kh - 1) + 1, dw * (kw - 1) + 1)                   # the dilated kernel
+    view = sliding_window_view(x_pad, extent, axis=(2, 3))           # (N, C, ., ., ext_h, ext_w)
+    return view[:, :, ::sh, ::sw, ::dh, ::dw]                         # (N, C, Ho, Wo, kh, kw)
+
+
+def _im2col(windows: np.ndarray, groups: int) -> np.ndarray:
+    """One row per window, one matrix per group: (G, N Ho Wo, C/G kh kw)."""
+    n, c, h_out, w_out, kh, kw = windows.shape
+    grouped = windows.reshape(n, groups, c // groups, h_out, w_out, kh, kw)  # (N, G, C/G, ...)
+    rows = grouped.transpose(1, 0, 3, 4, 2, 5, 6)                     # (G, N, Ho, Wo, C/G, kh, kw)
+    return rows.reshape(groups, n * h_out * w_out, -1)                # (G, N Ho Wo, C/G kh kw)
+
+
+def _col2im(cols: np.ndarray, windows_shape: tuple[int, ...], canvas_shape: tuple[int, ...],
+            stride: Pair, dilation: Pair) -> np.ndarray:
+    """im2col's adjoint: add every entry of cols onto the canvas pixel its window covers."""
+    n, c, h_out, w_out, kh, kw = windows_shape
+    groups = cols.shape[0]
+    rows = cols.reshape(groups, n, h_out, w_out, c // groups, kh, kw)  # (G, N, Ho, Wo, C/G, kh, kw)
+    windows = rows.transpose(1, 0, 4, 2, 3, 5, 6).reshape(windows_shape)  # (N, C, Ho, Wo, kh, kw)
+    canvas = np.zeros(canvas_shape, dtype=cols.dtype)                 # (N, C, Hc, Wc)
+    (sh, sw), (dh, dw) = stride, dilation
+    for u, v in np.ndindex(kh, kw):                                   # one kernel tap at a time
+        rows = slice(dh * u, dh * u + sh * (h_out - 1) + 1, sh)       # the pixels tap (u, v)
+        columns = slice(dw * v, dw * v + sw * (w_out - 1) + 1, sw)    # read, one per window
+        canvas[:, :, rows, columns] += windows[..., u, v]
+    return canvas
+
+
+def _group_pixels(a: np.ndarray, groups: int) -> np.ndarray:
+    """(N, C, H, W) as one matrix per group, a row per pixel: (G, N H W, C/G)."""
+    n, c, h, w = a.shape
+    grouped = a.reshape(n, groups, c // groups, h, w)                 # (N, G, C/G, H, W)
+    return grouped.transpose(1, 0, 3, 4, 2).reshape(groups, n * h * w, c // groups)
+
+
+def _ungroup_pixels(a: np.ndarray, n: int, h: int, w: int) -> np.ndarray:
+    """_group_pixels undone: (G, N H W, C/G) back to (N, C, H, W)."""
+    groups, _, c_group = a.shape
+    grouped = a.reshape(groups, n, h, w, c_group).transpose(1, 0, 4, 2, 3)  # (N, G, C/G, H, W)
+    return grouped.reshape(n, groups * c_group, h, w)
+
+
+# -- arguments and torch's refusals ----------------------------------------------------------
+
+def _arguments(input: Tensor, weight: Tensor, bias: Tensor | None, stride: int | Pair,
+               padding: int | Pair | str, dilation: int | Pair,
+               groups: int) -> tuple[np.ndarray, Pair, _Pads, Pair]:
+    """Check the call as torch does; return x as a batch, stride, pads and dilation."""
+    x = _batched(input, "conv2d")
+    stride, dilation = _pair(stride, "stride", "conv2d"), _pair(dilation, "dilation", "conv2d")
+    _check_padding_string(padding, stride, RuntimeError)
+    pair = (0, 0) if isinstance(padding, str) else _pair(padding, "padding", "conv2d")
+    _check_numbers(groups, stride, dilation, pair)
+    _check_weight(weight, groups, x.shape, bias, transposed=False)
+    if padding == "same":
+        pads = _same_pads(weight.shape[2:], dilation)
+    else:
+        pads = ((pair[0], pair[0]), (pair[1], pair[1]))              # "valid" is (0, 0)
+    padded = tuple(x.shape[2 + i] + sum(pads[i]) for i in range(2))
+    kernel = tuple(dilation[i] * (weight.shape[2 + i] - 1) + 1 for i in range(2))
+    if padded[0] < kernel[0] or padded[1] < kernel[1]:
+        raise RuntimeError(
+            f"Calculated padded input size per channel: ({padded[0]} x {padded[1]}). Kernel "
+            f"size: ({kernel[0]} x {kernel[1]}). Kernel size can't be greater than actual "
+            "input size")
+    _check_dtypes(x, weight, bias)
+    return x, stride, pads, dilation
+
+
+def _same_pads(kernel_size: tuple[int, ...], dilation: Pair) -> _Pads:
+    """"same": d (k - 1) zeros per axis, the odd one (if any) on the bottom / right."""
+    totals = [d * (k - 1) for d, k in zip(dilation, kernel_size)]
+    return tuple((total // 2, total - total // 2) for total in totals)
+
+
+def _batched(input: Tensor, name: str) -> np.ndarray:
+    """x as (N, C, H, W): an unbatched (C, H, W) input is a batch of one."""
+    if input.ndim not in (3, 4):
+        raise RuntimeError(f"Expected 3D (unbatched) or 4D (batched) input to {name}, but got "
+                           f"input of size: {list(input.shape)}")
+    return input.array if input.ndim == 4 else input.array[None]
+
+
+def _pair(value: int | Pair, name: str, fn: str) -> Pair:
+    """An int or a sequence of one or two ints, as (height, width)."""
+    values = [value] if isinstance(value, (int, np.integer)) else value
+    if isinstance(value, str) or not all(isinstance(v, (int, np.integer)) for v in values):
+        raise TypeError(f"{fn}(): argument '{name}' must be tuple of ints, but got "
+                        f"{name}={value!r}")
+    if len(values) not in (1, 2):
+        raise RuntimeError(f"expected {name} to be a single integer value or a list of 2 values "
+                           f"to match the convolution dimensions, but got {name}={list(values)}")
+    return (int(values[0]), int(values[-1]))
+
+
+def _check_padding_string(padding: int | Pair | str, stride: Pair, error: type) -> None:
+    """Only "valid" and "same", and "same" only with stride 1 (RuntimeError in the function,
+    ValueError in the module, as torch)."""
+    if not isinstance(padding, str):
+        return
+    if padding not in ("valid", "same"):
+        raise error(f"Invalid padding string {padding!r}, should be one of "
+                    "{'valid', 'same'}")
+    if padding == "same" and stride != (1, 1):
+        raise error("padding='same' is not supported for strided convolutions, but got "
+                    f"stride={stride}")
+
+
+def _check_numbers(groups: int, stride: Pair, dilation: Pair, padding: Pair,
+                   output_padding: Pair = (0, 0)) -> None:
+    """torch's checks on the numbers: each message starts with torch's own words."""
+    if groups <= 0:
+        raise RuntimeError(f"non-positive groups is not supported, but got groups={groups}")
+    if min(padding) < 0:
+        raise RuntimeError(f"negative padding is not supported, but got padding={padding}")
+    if min(output_padding) < 0:
+        raise RuntimeError("negative output_padding is not supported, but got "
+                           f"output_padding={output_padding}")
+    if min(stride) <= 0:
+        raise RuntimeError(f"non-positive stride is not supported, but got stride={stride}")
+    if min(dilation) <= 0:
+        raise RuntimeError(f"dilation should be greater than zero, but got dilation={dilation}")
+
+
+def _check_weight(weight: Tensor, groups: int, x_shape: tuple[int, ...], bias: Tensor | None,
+                  transposed: bool) -> None:
+    """W's shape against groups, x's channels and b (torch's check_shape_forward)."""
+    size = list(weight.shape)
+    if weight.ndim != 4:
+        raise RuntimeError(f"Expected 4-dimensional weight, but got weight of size {size}")
+    if size[0] < groups:
+        raise RuntimeError(f"Given groups={groups}, expected weight to be at least {groups} at "
+                           f"dimension 0, but got weight of size {size} instead")
+    if size[0] % groups:
+        raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by {groups} "
+                           f"at dimension 0, but got weight of size {size} instead")
+    c_in, c_out = (size[0], size[1] * groups) if transposed else (size[1] * groups, size[0])
+    given = f"Given {'transposed=1' if transposed else f'groups={groups}'}, weight of size {size}"
+    if x_shape[1] != c_in:
+        raise RuntimeError(f"{given}, expected input{list(x_shape)} to have {c_in} channels, "
+                           f"but got {x_shape[1]} channels instead")
+    if bias is not None and bias.shape != (c_out,):
+        given = given if transposed else f"Given weight of size {size}"
+        raise RuntimeError(f"{given}, expected bias to be 1-dimensional with {c_out} elements, "
+                           f"but got bias of size {list(bias.shape)} instead")
+
+
+def _check_dtypes(x: np.ndarray, weight: Tensor, bias: Tensor | None) -> None:
+    """One dtype for x, W and b (torch names float32 "Float" or "float", float64 "Double")."""
+    if weight.dtype != x.dtype:
+        raise RuntimeError(f"expected scalar type {_type_name(x.dtype).title()} but found "
+                           f"{_type_name(weight.dtype).title()}")
+    if bias is not None and bias.dtype != x.dtype:
+        raise RuntimeError(f"Input type ({_type_name(x.dtype)}) and bias type "
+                           f"({_type_name(bias.dtype)}) should be the same")
+
+
+def _type_name(dtype: np.dtype) -> str:
+    return {"float32": "float", "float64": "double"}.get(dtype.name, dtype.name)
+
+
+def _check_module(in_channels: int, out_channels: int, groups: int) -> None:
+    """The module's refusals (ValueError, as torch's _ConvNd)."""
+    if groups <= 0:
+        raise ValueError(f"groups must be a positive integer, but got groups={groups}")
+    if in_channels % groups:
+        raise ValueError(f"in_channels must be divisible by groups, but got "
+                         f"in_channels={in_channels}, groups={groups}")
+    if out_channels % groups:
+        raise ValueError(f"out_channels must be divisible by groups, but got "
+                         f"out_channels={out_channels}, groups={groups}")
+
+
+def _conv_repr(module: Module) -> str:
+    """torch's _ConvNd.extra_repr: the sizes, then whatever differs from the defaults."""
+    s = (f"{module.in_channels}, {module.out_channels}, kernel_size={module.kernel_size}, "
+         f"stride={module.stride}")
+    defaults = {"padding": (0, 0), "dilation": (1, 1), "output_padding": (0, 0), "groups": 1}
+    for name, default in defaults.items():
+        value = getattr(module, name, default)
+        if value != default:
+            s += f", {name}={value}"
+    return s + (", bias=False" if module.bias is None else "")
