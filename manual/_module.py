@@ -1,8 +1,10 @@
 """Module: what ``torch.nn.Module`` gives every layer, written out.
 
-A module owns named parameters (leaf tensors that require grad) and child modules, and is
-called like a function. ``state_dict()`` lists every parameter under its dotted name, in the
-order they were assigned; ``load_state_dict()`` copies values in place, strictly by default.
+A module owns named parameters (leaf tensors that require grad), buffers (tensors that are
+state but not trained, like a loss's class weights) and child modules, and is called like a
+function. ``state_dict()`` lists, module by module, its parameters, then its buffers, then
+its children's, under dotted names; ``load_state_dict()`` copies values in place, strictly
+by default.
 
 Reference: torch/nn/modules/module.py (``Module``).
 """
@@ -26,17 +28,24 @@ class Module:
 
     def __init__(self) -> None:
         object.__setattr__(self, "_parameters", OrderedDict())
+        object.__setattr__(self, "_buffers", OrderedDict())
         object.__setattr__(self, "_modules", OrderedDict())
 
     def register_parameter(self, name: str, param: Tensor | None) -> None:
         self._parameters[name] = param
         object.__setattr__(self, name, param)
 
+    def register_buffer(self, name: str, tensor: Tensor | None) -> None:
+        self._buffers[name] = tensor
+        object.__setattr__(self, name, tensor)
+
     def __setattr__(self, name: str, value: Any) -> None:
         if isinstance(value, Module):
             self._modules[name] = value
         elif name in self._parameters:
             self._parameters[name] = value
+        elif name in self._buffers:
+            self._buffers[name] = value
         object.__setattr__(self, name, value)
 
     def __call__(self, *args: Any) -> Tensor:
@@ -62,13 +71,20 @@ class Module:
         zero_grad(self.parameters(), set_to_none)
 
     def state_dict(self) -> OrderedDict[str, Tensor]:
-        """Every parameter by dotted name, detached (sharing memory, as in torch)."""
-        return OrderedDict((name, param.detach()) for name, param in self.named_parameters())
+        """Every parameter and buffer by dotted name, detached (sharing memory, as in torch)."""
+        return OrderedDict((name, t.detach()) for name, t in self._named_state())
+
+    def _named_state(self, prefix: str = "") -> Iterator[tuple[str, Tensor]]:
+        """This module's parameters, then its buffers, then each child's, as torch orders."""
+        for table in (self._parameters, self._buffers):
+            yield from ((prefix + name, t) for name, t in table.items() if t is not None)
+        for name, child in self._modules.items():
+            yield from child._named_state(prefix + name + ".")
 
     def load_state_dict(self, state_dict: Mapping[str, Any],
                         strict: bool = True) -> IncompatibleKeys:
         """Copy values in place; with ``strict``, missing or unexpected keys are an error."""
-        own = dict(self.named_parameters())
+        own = dict(self._named_state())
         missing = [key for key in own if key not in state_dict]
         unexpected = [key for key in state_dict if key not in own]
         errors = [

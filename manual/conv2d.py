@@ -49,12 +49,12 @@ from manual import _init
 from manual._module import Module
 from manual.tensor import Tensor, record
 
-Pair = tuple[int, int]
-_Pads = tuple[Pair, Pair]  # ((top, bottom), (left, right))
+_Pair = tuple[int, int]
+_Pads = tuple[_Pair, _Pair]  # ((top, bottom), (left, right))
 
 
 def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None,
-           stride: int | Pair = 1, padding: int | Pair | str = 0, dilation: int | Pair = 1,
+           stride: int | _Pair = 1, padding: int | _Pair | str = 0, dilation: int | _Pair = 1,
            groups: int = 1) -> Tensor:
     """Cross-correlate x (N, C_in, H, W) or (C_in, H, W) with W (C_out, C_in/G, kh, kw)."""
     x, stride, pads, dilation = _arguments(input, weight, bias, stride, padding, dilation, groups)
@@ -85,8 +85,8 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None,
 
 
 def _conv2d_loops(input: Tensor, weight: Tensor, bias: Tensor | None = None,
-                  stride: int | Pair = 1, padding: int | Pair | str = 0,
-                  dilation: int | Pair = 1, groups: int = 1) -> Tensor:
+                  stride: int | _Pair = 1, padding: int | _Pair | str = 0,
+                  dilation: int | _Pair = 1, groups: int = 1) -> Tensor:
     """conv2d by its definition, one output pixel at a time (slow; no gradient recorded).
 
     For each output pixel y[n, o, i, j]: start from b[o], then add W[o, c, u, v] times the
@@ -112,9 +112,9 @@ def _conv2d_loops(input: Tensor, weight: Tensor, bias: Tensor | None = None,
 class Conv2d(Module):
     """Holds W (out_channels, in_channels/groups, kh, kw) and b (out_channels,)."""
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: int | Pair,
-                 stride: int | Pair = 1, padding: int | Pair | str = 0,
-                 dilation: int | Pair = 1, groups: int = 1, bias: bool = True) -> None:
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int | _Pair,
+                 stride: int | _Pair = 1, padding: int | _Pair | str = 0,
+                 dilation: int | _Pair = 1, groups: int = 1, bias: bool = True) -> None:
         super().__init__()
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
         self.kernel_size = _pair(kernel_size, "kernel_size", "Conv2d")
@@ -138,8 +138,8 @@ class Conv2d(Module):
 
 # -- im2col and col2im, shared with manual/conv_transpose2d.py -----------------------------
 
-def _windows(x_pad: np.ndarray, kernel_size: tuple[int, ...], stride: Pair,
-             dilation: Pair) -> np.ndarray:
+def _windows(x_pad: np.ndarray, kernel_size: tuple[int, ...], stride: _Pair,
+             dilation: _Pair) -> np.ndarray:
     """Every window the kernel visits, as a view: (N, C, H_out, W_out, kh, kw)."""
     (kh, kw), (sh, sw), (dh, dw) = kernel_size, stride, dilation
     extent = (dh * (kh - 1) + 1, dw * (kw - 1) + 1)                   # the dilated kernel
@@ -156,7 +156,7 @@ def _im2col(windows: np.ndarray, groups: int) -> np.ndarray:
 
 
 def _col2im(cols: np.ndarray, windows_shape: tuple[int, ...], canvas_shape: tuple[int, ...],
-            stride: Pair, dilation: Pair) -> np.ndarray:
+            stride: _Pair, dilation: _Pair) -> np.ndarray:
     """im2col's adjoint: add every entry of cols onto the canvas pixel its window covers."""
     n, c, h_out, w_out, kh, kw = windows_shape
     groups = cols.shape[0]
@@ -187,9 +187,9 @@ def _ungroup_pixels(a: np.ndarray, n: int, h: int, w: int) -> np.ndarray:
 
 # -- arguments and torch's refusals ----------------------------------------------------------
 
-def _arguments(input: Tensor, weight: Tensor, bias: Tensor | None, stride: int | Pair,
-               padding: int | Pair | str, dilation: int | Pair,
-               groups: int) -> tuple[np.ndarray, Pair, _Pads, Pair]:
+def _arguments(input: Tensor, weight: Tensor, bias: Tensor | None, stride: int | _Pair,
+               padding: int | _Pair | str, dilation: int | _Pair,
+               groups: int) -> tuple[np.ndarray, _Pair, _Pads, _Pair]:
     """Check the call as torch does; return x as a batch, stride, pads and dilation."""
     x = _batched(input, "conv2d")
     stride, dilation = _pair(stride, "stride", "conv2d"), _pair(dilation, "dilation", "conv2d")
@@ -212,7 +212,7 @@ def _arguments(input: Tensor, weight: Tensor, bias: Tensor | None, stride: int |
     return x, stride, pads, dilation
 
 
-def _same_pads(kernel_size: tuple[int, ...], dilation: Pair) -> _Pads:
+def _same_pads(kernel_size: tuple[int, ...], dilation: _Pair) -> _Pads:
     """"same": d (k - 1) zeros per axis, the odd one (if any) on the bottom / right."""
     totals = [d * (k - 1) for d, k in zip(dilation, kernel_size)]
     return tuple((total // 2, total - total // 2) for total in totals)
@@ -226,7 +226,7 @@ def _batched(input: Tensor, name: str) -> np.ndarray:
     return input.array if input.ndim == 4 else input.array[None]
 
 
-def _pair(value: int | Pair, name: str, fn: str) -> Pair:
+def _pair(value: int | _Pair, name: str, fn: str) -> _Pair:
     """An int or a sequence of one or two ints, as (height, width)."""
     values = [value] if isinstance(value, (int, np.integer)) else value
     if isinstance(value, str) or not all(isinstance(v, (int, np.integer)) for v in values):
@@ -238,7 +238,7 @@ def _pair(value: int | Pair, name: str, fn: str) -> Pair:
     return (int(values[0]), int(values[-1]))
 
 
-def _check_padding_string(padding: int | Pair | str, stride: Pair, error: type) -> None:
+def _check_padding_string(padding: int | _Pair | str, stride: _Pair, error: type) -> None:
     """Only "valid" and "same", and "same" only with stride 1 (RuntimeError in the function,
     ValueError in the module, as torch)."""
     if not isinstance(padding, str):
@@ -251,8 +251,8 @@ def _check_padding_string(padding: int | Pair | str, stride: Pair, error: type) 
                     f"stride={stride}")
 
 
-def _check_numbers(groups: int, stride: Pair, dilation: Pair, padding: Pair,
-                   output_padding: Pair = (0, 0)) -> None:
+def _check_numbers(groups: int, stride: _Pair, dilation: _Pair, padding: _Pair,
+                   output_padding: _Pair = (0, 0)) -> None:
     """torch's checks on the numbers: each message starts with torch's own words."""
     if groups <= 0:
         raise RuntimeError(f"non-positive groups is not supported, but got groups={groups}")

@@ -55,7 +55,6 @@ import numpy as np
 from manual import _init
 from manual._module import Module
 from manual.conv2d import (
-    Pair,
     _batched,
     _check_dtypes,
     _check_module,
@@ -65,6 +64,7 @@ from manual.conv2d import (
     _conv_repr,
     _group_pixels,
     _im2col,
+    _Pair,
     _pair,
     _ungroup_pixels,
     _windows,
@@ -73,9 +73,9 @@ from manual.tensor import Tensor, record
 
 
 def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None,
-                     stride: int | Pair = 1, padding: int | Pair = 0,
-                     output_padding: int | Pair = 0, groups: int = 1,
-                     dilation: int | Pair = 1) -> Tensor:
+                     stride: int | _Pair = 1, padding: int | _Pair = 0,
+                     output_padding: int | _Pair = 0, groups: int = 1,
+                     dilation: int | _Pair = 1) -> Tensor:
     """Scatter x (N, C_in, H, W) or (C_in, H, W) through W (C_in, C_out/G, kh, kw)."""
     x, stride, (ph, pw), out_size, dilation = _arguments(
         input, weight, bias, stride, padding, output_padding, groups, dilation)
@@ -109,9 +109,9 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None,
 
 
 def _conv_transpose2d_loops(input: Tensor, weight: Tensor, bias: Tensor | None = None,
-                            stride: int | Pair = 1, padding: int | Pair = 0,
-                            output_padding: int | Pair = 0, groups: int = 1,
-                            dilation: int | Pair = 1) -> Tensor:
+                            stride: int | _Pair = 1, padding: int | _Pair = 0,
+                            output_padding: int | _Pair = 0, groups: int = 1,
+                            dilation: int | _Pair = 1) -> Tensor:
     """conv_transpose2d by its definition, one input pixel at a time (slow; no gradient).
 
     Each input pixel x[n, c, i, j] adds x[n, c, i, j] W[c] onto the canvas, with its kernel
@@ -136,10 +136,10 @@ def _conv_transpose2d_loops(input: Tensor, weight: Tensor, bias: Tensor | None =
 class ConvTranspose2d(Module):
     """Holds W (in_channels, out_channels/groups, kh, kw) and b (out_channels,)."""
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: int | Pair,
-                 stride: int | Pair = 1, padding: int | Pair = 0,
-                 output_padding: int | Pair = 0, groups: int = 1, bias: bool = True,
-                 dilation: int | Pair = 1) -> None:
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int | _Pair,
+                 stride: int | _Pair = 1, padding: int | _Pair = 0,
+                 output_padding: int | _Pair = 0, groups: int = 1, bias: bool = True,
+                 dilation: int | _Pair = 1) -> None:
         super().__init__()
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
         name = "ConvTranspose2d"
@@ -161,9 +161,9 @@ class ConvTranspose2d(Module):
         return _conv_repr(self)
 
 
-def _arguments(input: Tensor, weight: Tensor, bias: Tensor | None, stride: int | Pair,
-               padding: int | Pair, output_padding: int | Pair, groups: int,
-               dilation: int | Pair) -> tuple[np.ndarray, Pair, Pair, Pair, Pair]:
+def _arguments(input: Tensor, weight: Tensor, bias: Tensor | None, stride: int | _Pair,
+               padding: int | _Pair, output_padding: int | _Pair, groups: int,
+               dilation: int | _Pair) -> tuple[np.ndarray, _Pair, _Pair, _Pair, _Pair]:
     """Check the call as torch does; return x as a batch, stride, padding, the output's
     (H_out, W_out) and dilation."""
     x = _batched(input, "conv_transpose2d")

@@ -27,11 +27,11 @@ from __future__ import annotations
 
 import torch
 
-Pair = tuple[int, int]
+_Pair = tuple[int, int]
 
 
 def conv2d(input: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None = None,
-           stride: int | Pair = 1, padding: int | Pair | str = 0, dilation: int | Pair = 1,
+           stride: int | _Pair = 1, padding: int | _Pair | str = 0, dilation: int | _Pair = 1,
            groups: int = 1) -> torch.Tensor:
     """Cross-correlate x (N, C_in, H, W) or (C_in, H, W) with W (C_out, C_in/G, kh, kw)."""
     return torch.nn.functional.conv2d(input, weight, bias, stride, padding, dilation, groups)
@@ -40,8 +40,8 @@ def conv2d(input: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None 
 class Conv2d(torch.nn.Conv2d):
     """torch.nn.Conv2d, with the signature the manual twin has."""
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: int | Pair,
-                 stride: int | Pair = 1, padding: int | Pair | str = 0,
-                 dilation: int | Pair = 1, groups: int = 1, bias: bool = True) -> None:
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int | _Pair,
+                 stride: int | _Pair = 1, padding: int | _Pair | str = 0,
+                 dilation: int | _Pair = 1, groups: int = 1, bias: bool = True) -> None:
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
                          groups, bias)

@@ -30,13 +30,13 @@ from __future__ import annotations
 
 import torch
 
-Pair = tuple[int, int]
+_Pair = tuple[int, int]
 
 
 def conv_transpose2d(input: torch.Tensor, weight: torch.Tensor,
-                     bias: torch.Tensor | None = None, stride: int | Pair = 1,
-                     padding: int | Pair = 0, output_padding: int | Pair = 0, groups: int = 1,
-                     dilation: int | Pair = 1) -> torch.Tensor:
+                     bias: torch.Tensor | None = None, stride: int | _Pair = 1,
+                     padding: int | _Pair = 0, output_padding: int | _Pair = 0, groups: int = 1,
+                     dilation: int | _Pair = 1) -> torch.Tensor:
     """Scatter x (N, C_in, H, W) or (C_in, H, W) through W (C_in, C_out/G, kh, kw)."""
     return torch.nn.functional.conv_transpose2d(input, weight, bias, stride, padding,
                                                 output_padding, groups, dilation)
@@ -45,9 +45,9 @@ def conv_transpose2d(input: torch.Tensor, weight: torch.Tensor,
 class ConvTranspose2d(torch.nn.ConvTranspose2d):
     """torch.nn.ConvTranspose2d, with the signature the manual twin has."""
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: int | Pair,
-                 stride: int | Pair = 1, padding: int | Pair = 0,
-                 output_padding: int | Pair = 0, groups: int = 1, bias: bool = True,
-                 dilation: int | Pair = 1) -> None:
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int | _Pair,
+                 stride: int | _Pair = 1, padding: int | _Pair = 0,
+                 output_padding: int | _Pair = 0, groups: int = 1, bias: bool = True,
+                 dilation: int | _Pair = 1) -> None:
         super().__init__(in_channels, out_channels, kernel_size, stride, padding,
                          output_padding, groups, bias, dilation)

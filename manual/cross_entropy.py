@@ -1,0 +1,220 @@
+"""cross_entropy: how unlikely the targets are under softmax(input), in nats.
+
+The input holds one logit per class along dim 1 (dim 0 when unbatched). A sample is one
+position of the other dims. For sample i with max logit m_i, over C classes:
+
+1. logp_ik = (x_ik - m_i) - log sum_j exp(x_ij - m_i)   log-softmax; subtracting the max keeps
+                                                        exp from overflowing (1e4 stays finite)
+
+Class-index targets t (integers), weight w (all ones when None), label smoothing eps:
+
+2. nll_i = -w_t logp_it, t = t_i                       0 where t_i == ignore_index
+3. smooth_i = -sum_k w_k logp_ik                       0 where t_i == ignore_index
+4. loss_i = (1 - eps) nll_i + (eps / C) smooth_i       the second term only when eps > 0
+5. "mean": sum_i loss_i / D, D = sum of w_t over the kept samples (the weights of the targets
+   kept, not their count; torch divides the nll and smoothing sums by D separately)
+
+Probability targets y (floats, the input's shape):
+
+6. q_ik = (1 - eps) y_ik + eps / C                     only when eps > 0, else q = y
+7. loss_i = -sum_k logp_ik q_ik w_k
+8. "mean": sum_i loss_i / D, D = the number of samples (here the weights are not in D)
+
+"sum" adds the loss_i, "none" keeps them. Backward, given the loss's gradient g, with a_ik the
+factor of -logp_ik in loss_i ((1 - eps) w_t [k == t] + (eps / C) w_k for class targets, 0 for
+an ignored sample; q_ik w_k for probabilities), p = exp(logp) the softmax and D = 1 unless
+"mean":
+
+9.  dx_ik = (g_i / D) (p_ik sum_j a_ij - a_ik)         softmax minus the weighted, smoothed
+                                                        one-hot; an ignored sample gets 0
+10. dy_ik = -(g_i / D) (1 - eps) w_k logp_ik           probability targets only
+
+Shapes: input (C,), (N, C) or (N, C, d1, d2, ...); class targets (), (N,) or (N, d1, ...);
+probability targets like the input; weight (C,); "none" gives the input's shape without C.
+
+Quirks: the target's kind is decided by its shape: the input's shape means probabilities. With
+"mean" and every target ignored, D = 0 and the loss is 0/0 = nan (the gradient stays 0).
+label_smoothing <= 0 silently means none, above 1 is an error; ignore_index must be negative
+with probability targets. An out-of-range class is an IndexError naming it ("Target 5 is out
+of bounds."). Because cross_entropy applies log-softmax itself, giving it softmax outputs
+squashes the logits into [0, 1]: the loss cannot fall below log(1 + (C - 1)/e) (1.46 for
+C = 10) and its gradients shrink, so training stalls; pass raw logits.
+
+Reference: torch/nn/functional.py (``cross_entropy``), torch/nn/modules/loss.py
+(``CrossEntropyLoss``), ATen/native/LossNLL.cpp (``cross_entropy_loss_symint``,
+``cross_entropy_loss_label_smoothing``, ``cross_entropy_loss_prob_target``, ``nll_loss``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from manual._module import Module
+from manual.tensor import Tensor, record
+
+_REDUCTIONS = ("mean", "sum", "none")
+_Terms = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # loss, a, D, kept samples
+_TORCH_NAMES = {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int",
+                "uint8": "Byte", "bool": "Bool"}
+
+
+def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
+                  ignore_index: int = -100, reduction: str = "mean",
+                  label_smoothing: float = 0.0) -> Tensor:
+    """Log-softmax over the class dim, then the weighted, smoothed negative log-likelihood."""
+    probabilities = target.shape == input.shape  # torch picks the target kind by shape
+    _check(input, target, weight, ignore_index, reduction, label_smoothing, probabilities)
+    axis = 0 if input.ndim == 1 else 1                            # the class dim
+    x, y = input.array, target.array
+    w = _class_weights(weight, x, axis)                           # (1, C, 1, ...)
+    eps = max(label_smoothing, 0.0)                               # torch smooths only eps > 0
+    logp = _log_softmax(x, axis)                                  # (1)
+    if probabilities:
+        loss, a, denom, kept = _probability_terms(logp, y, w, axis, eps, reduction)
+    else:
+        loss, a, denom, kept = _class_terms(logp, y, w, axis, eps, ignore_index, reduction)
+    denom = denom if reduction == "mean" else x.dtype.type(1)
+
+    def derivative(g):
+        p = np.exp(logp)                                          # softmax, as torch recovers it
+        with np.errstate(divide="ignore", invalid="ignore"):      # D = 0 gives nan, as in torch
+            scale = g / denom                                     # g / D
+            scale = np.expand_dims(scale, axis) if scale.ndim else scale  # (N, 1, d1, ...)
+            dx = scale * (p * a.sum(axis=axis, keepdims=True) - a)  # (9)
+        dx = np.where(np.expand_dims(kept, axis), dx, 0)          # no gradient for ignored
+        if not probabilities:
+            return (dx,)
+        return dx, -(scale * x.dtype.type(1 - eps)) * w * logp    # (10)
+
+    inputs = (input, target) if probabilities else (input,)
+    return record("NllLossBackward0", loss, inputs, derivative, saves=True)  # torch's usual name
+
+
+class CrossEntropyLoss(Module):
+    """The loss as a module: ``criterion = CrossEntropyLoss(); loss = criterion(logits, y)``."""
+
+    def __init__(self, weight: Tensor | None = None, ignore_index: int = -100,
+                 reduction: str = "mean", label_smoothing: float = 0.0) -> None:
+        super().__init__()
+        self.register_buffer("weight", weight)  # state, but not trained: a buffer
+        self.ignore_index = ignore_index
+        self.reduction = reduction
+        self.label_smoothing = label_smoothing
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return cross_entropy(input, target, self.weight, self.ignore_index, self.reduction,
+                             self.label_smoothing)
+
+
+def _log_softmax(x: np.ndarray, axis: int) -> np.ndarray:
+    """(1): x - m - log sum exp(x - m), in torch's order (the max first, log last)."""
+    shifted = x - x.max(axis=axis, keepdims=True)                 # every exponent <= 0
+    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+
+
+def _class_weights(weight: Tensor | None, x: np.ndarray, axis: int) -> np.ndarray:
+    """The weights shaped to broadcast along the class dim; no weight is a weight of 1."""
+    shape = [1] * x.ndim
+    shape[axis] = x.shape[axis]
+    w = np.ones(x.shape[axis], x.dtype) if weight is None else weight.array
+    return w.reshape(shape)                                       # (1, C, 1, ...)
+
+
+def _class_terms(logp: np.ndarray, t: np.ndarray, w: np.ndarray, axis: int, eps: float,
+                 ignore_index: int, reduction: str) -> _Terms:
+    """(2)-(5): the reduced loss, the factors a of -logp, D, and which samples are kept."""
+    dtype, n_classes = logp.dtype.type, logp.shape[axis]
+    kept = t != ignore_index
+    kept_1 = np.expand_dims(kept, axis)                           # (N, 1, d1, ...)
+    t = np.expand_dims(np.where(kept, t, 0), axis)                # (N, 1, d1, ...), 0 if ignored
+    w_t = np.where(kept_1, w.reshape(-1)[t], 0)                   # (N, 1, d1, ...) target weights
+    logp_t = np.take_along_axis(logp, t, axis=axis)               # (N, 1, d1, ...)
+    nll = np.where(kept, (-logp_t * w_t).squeeze(axis), 0)        # (2)
+    denom = np.asarray(w_t.sum(), dtype=logp.dtype)               # D of (5)
+    loss = _reduce(nll, denom, reduction)
+    one_hot = np.arange(n_classes).reshape(w.shape) == t          # (N, C, d1, ...)
+    a = dtype(1 - eps) * w_t * one_hot                            # the factors a, for (9)
+    if eps > 0:
+        smooth = np.where(kept, -(logp * w).sum(axis=axis), 0)    # (3)
+        per_class = dtype(eps / n_classes)
+        loss = dtype(1 - eps) * loss + _reduce(smooth, denom, reduction) * per_class  # (4)
+        a = a + per_class * w
+    a = np.where(kept_1, a, 0)                                    # ignored samples: a = 0
+    return loss, a, denom, kept
+
+
+def _probability_terms(logp: np.ndarray, y: np.ndarray, w: np.ndarray, axis: int, eps: float,
+                       reduction: str) -> _Terms:
+    """(6)-(8): the reduced loss, the factors a of -logp, D, and the samples (all kept)."""
+    dtype, n_classes = logp.dtype.type, logp.shape[axis]
+    q = y * dtype(1 - eps) + dtype(eps / n_classes) if eps > 0 else y  # (6)
+    loss_i = -(logp * q * w).sum(axis=axis)                       # (7)
+    denom = np.asarray(logp.size // n_classes, dtype=logp.dtype)  # D of (8): N samples
+    kept = np.ones(loss_i.shape, dtype=bool)
+    return _reduce(loss_i, denom, reduction), q * w, denom, kept
+
+
+def _reduce(loss: np.ndarray, denom: np.ndarray, reduction: str) -> np.ndarray:
+    """(5) and (8): the mean over D, the sum, or the losses as they are ("none")."""
+    if reduction == "none":
+        return loss
+    total = np.asarray(loss.sum(), dtype=loss.dtype)
+    if reduction == "sum":
+        return total
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return total / denom                                      # 0 / 0 = nan, as in torch
+
+
+def _check(input: Tensor, target: Tensor, weight: Tensor | None, ignore_index: int,
+           reduction: str, label_smoothing: float, probabilities: bool) -> None:
+    """torch's refusals: the reduction, the smoothing, the weight, then the targets."""
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    if label_smoothing > 1.0:
+        raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+    n_classes = input.shape[0 if input.ndim == 1 else 1]
+    if weight is not None and weight.shape != (n_classes,):
+        raise RuntimeError(
+            f"weight tensor should be defined either for all {n_classes} classes or no classes "
+            f"but got weight tensor of shape: {list(weight.shape)}"
+        )
+    if weight is not None and weight.dtype != input.dtype:
+        raise RuntimeError(f"expected scalar type {_torch_name(input)} but found "
+                           f"{_torch_name(weight)}")
+    if probabilities:
+        _check_probabilities(target, ignore_index)
+    else:
+        _check_classes(input, target, ignore_index, n_classes)
+
+
+def _check_probabilities(target: Tensor, ignore_index: int) -> None:
+    """Probability targets are floats, and nothing can be ignored."""
+    if target.dtype.kind != "f":
+        raise RuntimeError("Expected floating point type for target with class probabilities, "
+                           f"got {_torch_name(target)}")
+    if ignore_index >= 0:
+        raise RuntimeError("ignore_index is not supported for floating point target")
+
+
+def _check_classes(input: Tensor, target: Tensor, ignore_index: int, n_classes: int) -> None:
+    """Class targets are integers, shaped like the input without C, and in [0, C)."""
+    if target.dtype.name not in ("int64", "uint8"):
+        raise RuntimeError("expected target dtype to be Long or Byte, but got "
+                           f"{_torch_name(target)}")
+    if input.ndim > 2 and target.dtype.name == "uint8":  # the spatial kernel takes Long only
+        raise RuntimeError("expected scalar type Long but found Byte")
+    if input.ndim > 1 and target.ndim > 0 and input.shape[0] != target.shape[0]:
+        raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target "
+                         f"batch_size ({target.shape[0]}).")
+    expected = input.shape[:1] + input.shape[2:] if input.ndim > 1 else ()
+    if target.shape != expected:
+        raise RuntimeError(f"Expected target size {list(expected)}, got {list(target.shape)}")
+    t = target.array
+    bad = (t != ignore_index) & ((t < 0) | (t >= n_classes))    # an ignored one may be anything
+    if bad.any():
+        raise IndexError(f"Target {t[bad][0]} is out of bounds.")
+
+
+def _torch_name(t: Tensor) -> str:
+    """A dtype as torch's messages name it (Float, Long, ...)."""
+    return _TORCH_NAMES.get(t.dtype.name, t.dtype.name)

@@ -1,0 +1,313 @@
+"""cross_entropy and CrossEntropyLoss: both target kinds, weights, ignore_index, label smoothing
+and the three reductions, loss and gradients against torch; finite differences without it."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import manual
+import manual.cross_entropy
+import torch_native.cross_entropy
+from tests.helpers import assert_twins_agree
+from tests.strategies import MAX_TERMS, arrays, dtypes
+
+REDUCTIONS = ("mean", "sum", "none")
+LN2, LN3, LN4_3 = np.log(2), np.log(3), np.log(4 / 3)
+
+
+def test_hand_example():
+    # logits [0, 0]: p = [1/2, 1/2]; target 1: loss = -log(1/2) = log 2, dx = p - one_hot
+    x = manual.tensor([[0.0, 0.0]], requires_grad=True)
+    loss = manual.cross_entropy.cross_entropy(x, manual.tensor([1]))
+    assert loss.item() == pytest.approx(LN2)
+    loss.backward()
+    np.testing.assert_allclose(x.grad.array, [[0.5, -0.5]], rtol=1e-7)
+
+
+def test_hand_example_with_weights_and_ignore_index():
+    # sample 0: logits [0, 0], target 0, weight 1: loss ln 2
+    # sample 1: logits [0, ln 3] so p = [1/4, 3/4], target 1, weight 3: loss 3 ln(4/3)
+    # sample 2: target -100, ignored: loss 0, and not counted in the mean's denominator
+    x = manual.tensor(np.array([[0.0, 0.0], [0.0, LN3], [5.0, -5.0]]), requires_grad=True)
+    t, w = manual.tensor([0, 1, -100]), manual.tensor(np.array([1.0, 3.0]))
+    f = manual.cross_entropy.cross_entropy
+    np.testing.assert_allclose(f(x, t, w, reduction="none").array, [LN2, 3 * LN4_3, 0])
+    assert f(x, t, w, reduction="sum").item() == pytest.approx(LN2 + 3 * LN4_3)
+    loss = f(x, t, w)  # mean: divided by the weights kept, 1 + 3, not by a count of 2 or 3
+    assert loss.item() == pytest.approx((LN2 + 3 * LN4_3) / 4)
+    loss.backward()
+    # (w_t / D)(p - one_hot): (1/4)([1/2, 1/2] - [1, 0]) and (3/4)([1/4, 3/4] - [0, 1])
+    np.testing.assert_allclose(x.grad.array, [[-1 / 8, 1 / 8], [3 / 16, -3 / 16], [0, 0]])
+
+
+def test_hand_example_with_label_smoothing():
+    # logits [0, ln 3], target 1, eps = 1/2, C = 2: q = [1/4, 3/4]
+    # loss = (1/2)(-ln 3/4) + (1/4)(-ln 1/4 - ln 3/4), dx = p - q = [0, 0]
+    x = manual.tensor(np.array([[0.0, LN3]]), requires_grad=True)
+    loss = manual.cross_entropy.cross_entropy(x, manual.tensor([1]), label_smoothing=0.5)
+    assert loss.item() == pytest.approx(LN4_3 / 2 + (np.log(4) + LN4_3) / 4)
+    loss.backward()
+    np.testing.assert_allclose(x.grad.array, [[0, 0]], atol=1e-15)
+
+
+class Case(NamedTuple):
+    x: np.ndarray                 # logits: (C,) or (N, C, d1, ...)
+    target: np.ndarray            # int64 class indices, or floats shaped like x
+    weight: np.ndarray | None     # (C,), positive
+    ignore_index: int
+    reduction: str
+    label_smoothing: float
+    grad: np.ndarray              # the loss's gradient, shaped like the loss
+
+
+@st.composite
+def shapes(draw) -> tuple[int, ...]:
+    """(C,) unbatched, or (N, C) with 0-2 extra dims, at most MAX_TERMS elements in all (the
+    largest sum, over every element for probability targets, keeps within the tolerance)."""
+    n_classes = draw(st.integers(1, 5))
+    if draw(st.integers(0, 4)) == 0:
+        return (n_classes,)
+    budget = MAX_TERMS // n_classes
+    shape = [draw(st.integers(1, min(4, budget))), n_classes]
+    for _ in range(draw(st.integers(0, 2))):
+        budget = MAX_TERMS // int(np.prod(shape))
+        shape.append(draw(st.integers(1, max(1, min(3, budget)))))
+    return tuple(shape)
+
+
+@st.composite
+def cross_entropy_cases(draw, dtype_strategy: st.SearchStrategy = dtypes) -> Case:
+    dtype, shape = draw(dtype_strategy), draw(shapes())
+    axis = 0 if len(shape) == 1 else 1
+    n_classes = shape[axis]
+    if draw(st.booleans()):  # probabilities: ignore_index must stay negative
+        target, ignore_index = draw(arrays(dtype, shape, bound=1.0)), -100
+        loss_shape = shape[:axis] + shape[axis + 1:]
+    else:  # class indices, some of them perhaps ignore_index
+        ignore_index = draw(st.sampled_from([-100, -1, *range(n_classes)]))
+        classes = st.sampled_from(list(dict.fromkeys([*range(n_classes), ignore_index])))
+        loss_shape = shape[:axis] + shape[axis + 1:]
+        target = draw(hnp.arrays(np.int64, loss_shape, elements=classes, fill=st.nothing()))
+    positive = st.floats(0.125, 4.0, width=8 * dtype.itemsize)
+    weight = draw(st.none() | hnp.arrays(dtype, (n_classes,), elements=positive))
+    reduction = draw(st.sampled_from(REDUCTIONS))
+    grad = draw(arrays(dtype, loss_shape if reduction == "none" else ()))
+    return Case(draw(arrays(dtype, shape)), target, weight, ignore_index, reduction,
+                draw(st.sampled_from([0.0, 0.1, 0.3])), grad)
+
+
+def _run(lib, twin, case: Case):
+    """The loss and the leaves (logits, target) of one twin on one case."""
+    x = lib.tensor(case.x, requires_grad=True)
+    target = lib.tensor(case.target, requires_grad=case.target.dtype.kind == "f")
+    weight = None if case.weight is None else lib.tensor(case.weight)
+    loss = twin.cross_entropy(x, target, weight, case.ignore_index, case.reduction,
+                              case.label_smoothing)
+    return loss, x, target
+
+
+def _scales(case: Case) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The same computation on magnitudes, for the loss, dx and dy (see the comments)."""
+    x = case.x.astype(np.float64)
+    axis = 0 if x.ndim == 1 else 1
+    n_classes = x.shape[axis]
+    # logp = (x - m) - log s, s in [1, C] (its largest term is exp(0) = 1): the subtractions
+    # round relative to |x| + |m|, and log s turns s's relative error into an absolute one
+    big = np.abs(x) + np.abs(x.max(axis=axis, keepdims=True)) + np.log(n_classes) + 1
+    a, denom = _factors(case, axis)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        per_sample = (a * big).sum(axis=axis)               # the loss: a weighted sum of -logp
+        denom = denom if case.reduction == "mean" else 1.0
+        loss = per_sample if case.reduction == "none" else np.asarray(per_sample.sum() / denom)
+        g = np.abs(case.grad) / denom
+        g = np.expand_dims(g, axis) if g.ndim else g
+        # dx = (g / D)(p sum a - a), and p = exp(logp) has logp's absolute error as relative
+        p = np.exp(x - x.max(axis=axis, keepdims=True))
+        p = p / p.sum(axis=axis, keepdims=True)
+        dx = g * (p * big * a.sum(axis=axis, keepdims=True) + a)
+        dy = g * (1 - case.label_smoothing) * _weights(case, axis) * big
+    return loss, dx, dy
+
+
+def _factors(case: Case, axis: int) -> tuple[np.ndarray, float]:
+    """|a|, the factor of -logp in each sample's loss, and the mean's denominator D."""
+    w, n_classes, eps = _weights(case, axis), case.x.shape[axis], case.label_smoothing
+    if case.target.dtype.kind == "f":
+        q = (1 - eps) * case.target + eps / n_classes if eps > 0 else case.target
+        return np.abs(q) * w, case.x.size // n_classes
+    kept = np.expand_dims(case.target != case.ignore_index, axis)
+    t = np.expand_dims(np.where(kept.squeeze(axis), case.target, 0), axis)
+    w_t = np.where(kept, w.reshape(-1)[t], 0)                # (N, 1, d1, ...)
+    one_hot = np.arange(n_classes).reshape(w.shape) == t
+    return (1 - eps) * w_t * one_hot + (eps / n_classes) * w * kept, w_t.sum()
+
+
+def _weights(case: Case, axis: int) -> np.ndarray:
+    shape = [1] * case.x.ndim
+    shape[axis] = case.x.shape[axis]
+    w = np.ones(shape[axis]) if case.weight is None else case.weight.astype(np.float64)
+    return w.reshape(shape)                                  # (1, C, 1, ...)
+
+
+@given(cross_entropy_cases())
+def test_cross_entropy_matches_torch(case):
+    m_loss, m_x, m_y = _run(manual, manual.cross_entropy, case)
+    t_loss, t_x, t_y = _run(torch, torch_native.cross_entropy, case)
+    loss_scale, dx_scale, dy_scale = _scales(case)
+    assert_twins_agree("loss", "cross_entropy", m_loss, t_loss, scale=loss_scale)
+    m_loss.backward(manual.tensor(case.grad))
+    t_loss.backward(torch.tensor(case.grad))
+    assert_twins_agree("dx", "cross_entropy", m_x.grad, t_x.grad, scale=dx_scale)
+    assert (m_y.grad is None) == (t_y.grad is None)           # probability targets only
+    if t_y.grad is not None:
+        assert_twins_agree("dy", "cross_entropy", m_y.grad, t_y.grad, scale=dy_scale)
+
+
+@settings(max_examples=30)
+@given(cross_entropy_cases(st.just(np.dtype(np.float64))))
+def test_gradient_matches_central_differences(case):
+    # torch-free: d(sum g loss)/dx and /dy against (f(v + h) - f(v - h)) / 2h, in float64
+    loss, x, y = _run(manual, manual.cross_entropy, case)
+    assume(np.isfinite(loss.array).all())                     # not every target ignored
+    loss.backward(manual.tensor(case.grad))
+    leaves = [x, y] if case.target.dtype.kind == "f" else [x]
+    for leaf in leaves:
+        numeric = _central_differences(case, leaf is x)
+        np.testing.assert_allclose(leaf.grad.array, numeric, rtol=1e-6, atol=1e-7)
+
+
+def _central_differences(case: Case, of_logits: bool, h: float = 1e-6) -> np.ndarray:
+    """Each element of the logits (or target) moved by +-h, the projected loss's slope."""
+    values = case.x if of_logits else case.target
+    slopes = np.zeros_like(values)
+    for index in np.ndindex(values.shape):
+        sides = []
+        for step in (h, -h):
+            moved = values.copy()
+            moved[index] += step
+            moved_case = case._replace(**{"x" if of_logits else "target": moved})
+            loss, _, _ = _run(manual, manual.cross_entropy, moved_case)
+            sides.append((loss.array * case.grad).sum())
+        slopes[index] = (sides[0] - sides[1]) / (2 * h)
+    return slopes
+
+
+@given(dtypes, st.integers(1, 5), st.floats(-8, 8), st.sampled_from([0.0, 0.1, 0.3]),
+       st.booleans(), st.data())
+def test_uniform_logits_give_log_c(dtype, n_classes, value, eps, weighted, data):
+    # torch-free: equal logits mean p = 1/C, so every -logp is log C whatever the target: the
+    # weighted mean of log C is log C, and so is its smoothed mix. (Not both at once: the
+    # smoothing term sums every class's weight but is divided by the targets' weights.)
+    x = manual.tensor(np.full((3, n_classes), value, dtype=dtype))
+    target = manual.tensor(data.draw(hnp.arrays(np.int64, (3,), elements=st.integers(
+        0, n_classes - 1))))
+    weight = manual.tensor(np.arange(1, n_classes + 1, dtype=dtype)) if weighted else None
+    eps = 0.0 if weighted else eps
+    loss = manual.cross_entropy.cross_entropy(x, target, weight, label_smoothing=eps)
+    assert loss.item() == pytest.approx(np.log(n_classes), rel=1e-6, abs=1e-6)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_huge_logits_stay_finite(dtype):
+    # subtracting the max first: exp(1e4) would overflow, exp(0) and exp(-2e4) do not
+    x = np.array([[1e4, -1e4], [1e4, 1e4]], dtype=dtype)
+    m_x = manual.tensor(x, requires_grad=True)
+    loss = manual.cross_entropy.cross_entropy(m_x, manual.tensor([1, 0]), reduction="none")
+    np.testing.assert_allclose(loss.array, [2e4, np.log(2)], rtol=1e-6)
+    loss.sum().backward()
+    np.testing.assert_allclose(m_x.grad.array, [[1, -1], [-0.5, 0.5]], rtol=1e-6)
+    t_loss = torch_native.cross_entropy.cross_entropy(torch.tensor(x), torch.tensor([1, 0]),
+                                                      reduction="none")
+    np.testing.assert_allclose(loss.array, t_loss.numpy(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("label_smoothing", [0.0, 0.2])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_every_target_ignored(label_smoothing, weighted):
+    # "mean" divides 0 by a denominator of 0: nan, in both twins; the gradient stays 0
+    for lib, twin in ((manual, manual.cross_entropy), (torch, torch_native.cross_entropy)):
+        x = lib.tensor(np.ones((2, 3), np.float32), requires_grad=True)
+        weight = lib.tensor(np.float32([1, 2, 3])) if weighted else None
+        target = lib.tensor([-100, -100])
+        loss = twin.cross_entropy(x, target, weight, label_smoothing=label_smoothing)
+        assert np.isnan(loss.item())
+        loss.backward()
+        np.testing.assert_array_equal(np.asarray(x.grad), np.zeros((2, 3)))
+        total = twin.cross_entropy(x, target, weight, reduction="sum",
+                                   label_smoothing=label_smoothing)
+        assert total.item() == 0
+
+
+@pytest.mark.parametrize("twin", [manual.cross_entropy, torch_native.cross_entropy],
+                         ids=["manual", "torch"])
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("shape", [(3,), (2, 3), (2, 3, 2)])
+def test_out_of_range_target_is_an_index_error(twin, reduction, shape):
+    lib = manual if twin is manual.cross_entropy else torch
+    target = np.zeros(shape[:1] + shape[2:] if len(shape) > 1 else (), np.int64)
+    target.flat[-1] = 3
+    with pytest.raises(IndexError, match="Target 3 is out of bounds"):
+        twin.cross_entropy(lib.tensor(np.zeros(shape, np.float32)), lib.tensor(target),
+                           reduction=reduction)
+    target.flat[-1] = 7  # ... unless it is the ignore_index
+    twin.cross_entropy(lib.tensor(np.zeros(shape, np.float32)), lib.tensor(target),
+                       ignore_index=7, reduction=reduction)
+
+
+@pytest.mark.parametrize("twin", [manual.cross_entropy, torch_native.cross_entropy],
+                         ids=["manual", "torch"])
+def test_refusals(twin):
+    lib = manual if twin is manual.cross_entropy else torch
+    x, t = lib.tensor(np.zeros((2, 3), np.float32)), lib.tensor([0, 1])
+    with pytest.raises(ValueError, match="bad is not a valid value for reduction"):
+        twin.cross_entropy(x, t, reduction="bad")
+    with pytest.raises(RuntimeError, match="label_smoothing must be between 0.0 and 1.0"):
+        twin.cross_entropy(x, t, label_smoothing=1.5)
+    with pytest.raises(RuntimeError, match="defined either for all 3 classes"):
+        twin.cross_entropy(x, t, weight=lib.tensor(np.ones(2, np.float32)))
+    with pytest.raises(RuntimeError, match="ignore_index is not supported for floating point"):
+        twin.cross_entropy(x, lib.tensor(np.zeros((2, 3), np.float32)), ignore_index=0)
+    with pytest.raises(RuntimeError, match="expected target dtype to be Long or Byte"):
+        twin.cross_entropy(x, lib.tensor(np.zeros(2, np.float32)))
+    with pytest.raises(ValueError, match=r"Expected input batch_size \(2\) to match target"):
+        twin.cross_entropy(x, lib.tensor([0, 1, 2]))
+
+
+def test_softmax_outputs_have_a_floor():
+    # torch-free: the quirk. Given probabilities instead of logits, even a perfect one-hot
+    # "prediction" scores log(1 + (C - 1)/e), 1.46 for C = 10; the logits it stands for score ~0
+    probabilities = np.eye(10)[:1]                            # (1, 10): all on class 0
+    f, target = manual.cross_entropy.cross_entropy, manual.tensor([0])
+    floor = f(manual.tensor(probabilities), target).item()
+    assert floor == pytest.approx(np.log(1 + 9 / np.e))
+    assert f(manual.tensor(50 * probabilities), target).item() < 1e-20
+
+
+def test_module_matches_function():
+    x, t = np.float32([[1, 2, 3], [0, 0, 5]]), np.int64([2, -1])
+    w = np.float32([1, 2, 3])
+    m = manual.cross_entropy.CrossEntropyLoss(manual.tensor(w), -1, "sum", 0.1)
+    n = torch_native.cross_entropy.CrossEntropyLoss(torch.tensor(w), -1, "sum", 0.1)
+    m_loss = m(manual.tensor(x), manual.tensor(t))
+    assert m_loss.item() == manual.cross_entropy.cross_entropy(
+        manual.tensor(x), manual.tensor(t), manual.tensor(w), -1, "sum", 0.1).item()
+    assert m_loss.item() == pytest.approx(n(torch.tensor(x), torch.tensor(t)).item(), rel=1e-6)
+    assert list(m.parameters()) == [] and list(n.parameters()) == []
+
+
+def test_class_weights_are_a_buffer_in_the_state_dict():
+    weight = np.float32([1.0, 2.0, 0.5])
+    m = manual.cross_entropy.CrossEntropyLoss(weight=manual.tensor(weight))
+    t = torch_native.cross_entropy.CrossEntropyLoss(weight=torch.tensor(weight))
+    assert list(m.state_dict()) == list(t.state_dict()) == ["weight"]
+    assert list(m.parameters()) == [] and list(t.parameters()) == []
+    m.load_state_dict({"weight": np.float32([3.0, 3.0, 3.0])})
+    assert m.weight.tolist() == [3.0, 3.0, 3.0]
+    assert list(manual.cross_entropy.CrossEntropyLoss().state_dict()) == []
