@@ -15,7 +15,6 @@ Reference: torch/autograd/grad_mode.py, ``no_grad`` and ``enable_grad``.
 import torch
 
 
-
 def is_grad_enabled() -> bool:
     """True when operations record the graph."""
     return torch.is_grad_enabled()
