@@ -18,6 +18,7 @@ import torch
 import manual
 from reference.convert import to_manual, to_numpy, to_torch
 from reference.distance import Distance, distance, normwise
+from reference.scales import cross_entropy_scales
 from reference.tolerances import Tolerance, tolerance
 
 
@@ -28,10 +29,15 @@ class Comparison:
     label: str
     distance: Distance
     tolerance: Tolerance
+    terms: int | None = None  # for a sum: how many terms it adds up
+
+    @property
+    def allowed(self) -> float:
+        return self.tolerance.allowed(self.terms)
 
     @property
     def ok(self) -> bool:
-        return self.distance.max_ulp <= self.tolerance.ulp
+        return self.distance.max_ulp <= self.allowed
 
 
 @dataclass(frozen=True)
@@ -74,14 +80,14 @@ def run(piece: str, examples: int = 50, dtype: Any = np.float32, seed: int = 0,
 
 
 def _badness(c: Comparison) -> float:
-    return c.distance.max_ulp / max(c.tolerance.ulp, 0.5)
+    return c.distance.max_ulp / max(c.allowed, 0.5)
 
 
-def _compare(label: str, piece: str, actual: Any, expected: Any, scale: Any = None
-             ) -> Comparison:
+def _compare(label: str, piece: str, actual: Any, expected: Any, scale: Any = None,
+             terms: int | None = None) -> Comparison:
     tol = tolerance(piece, to_numpy(expected).dtype)
     gap = distance(to_numpy(actual), to_numpy(expected), scale if tol.of_scale else None)
-    return Comparison(label, gap, tol)
+    return Comparison(label, gap, tol, terms)
 
 
 def _twin(side: str, piece: str):
@@ -274,3 +280,82 @@ def _data_loader(rng, dtype):
     gap = 0.0 if same else np.inf
     yield Comparison(f"batches (shuffle={shuffle})", Distance(gap, gap, gap, (), 0, 0),
                      tolerance("data_loader", dtype))
+
+
+@check("cross_entropy")
+def _cross_entropy(rng, dtype):
+    n, c = int(rng.integers(1, 5)), int(rng.integers(2, 6))
+    spatial = tuple(rng.integers(1, 3, rng.integers(0, 2)))
+    x = _values(rng, dtype, n, c, *spatial)
+    target = rng.integers(0, c, (n, *spatial))
+    ignore_index = int(rng.choice([-100, 0]))
+    weight = rng.uniform(0.5, 2, c).astype(dtype) if rng.integers(2) else None
+    reduction = str(rng.choice(["mean", "sum", "none"]))
+    smoothing = float(rng.choice([0.0, 0.1]))
+    losses, grads = [], []
+    for side, convert in (("manual", to_manual), ("native", to_torch)):
+        logits = convert(x, requires_grad=True)
+        loss = _twin(side, "cross_entropy").cross_entropy(
+            logits, convert(target), None if weight is None else convert(weight), ignore_index,
+            reduction, smoothing)
+        grad = np.ones(to_numpy(loss).shape, dtype)
+        loss.backward(convert(grad))
+        losses.append(loss)
+        grads.append(logits.grad)
+    loss_scale, dx_scale, _ = cross_entropy_scales(x, target, weight, ignore_index, reduction,
+                                                   smoothing, grad)
+    yield _compare(f"loss ({reduction})", "cross_entropy", *losses, loss_scale)
+    yield _compare("dx", "cross_entropy", *grads, dx_scale)
+
+
+def _convolution(piece: str, rng, dtype):
+    """A random case of conv2d or conv_transpose2d: output and the three gradients."""
+    groups = int(rng.integers(1, 3))
+    c_in, c_out = (groups * int(rng.integers(1, 3)) for _ in range(2))
+    k, stride, padding = int(rng.integers(1, 4)), int(rng.integers(1, 3)), int(rng.integers(0, 2))
+    size = int(rng.integers(max(k, 2 * padding + 1), 7))
+    transposed = piece == "conv_transpose2d"
+    w_shape = (c_in, c_out // groups, k, k) if transposed else (c_out, c_in // groups, k, k)
+    x, w, b = _values(rng, dtype, 2, c_in, size, size), _values(rng, dtype, *w_shape), \
+        _values(rng, dtype, c_out)
+    options = dict(stride=stride, padding=padding, groups=groups)
+    results, scales = [], None
+    for side, convert in (("manual", to_manual), ("native", to_torch)):
+        leaves = [convert(a, requires_grad=True) for a in (x, w, b)]
+        y = getattr(_twin(side, piece), piece)(*leaves, **options)
+        y.backward(convert(np.ones(to_numpy(y).shape, dtype)))
+        results.append([y] + [leaf.grad for leaf in leaves])
+    magnitudes = [to_torch(np.abs(a).astype(np.float64), requires_grad=True) for a in (x, w, b)]
+    y = getattr(_twin("native", piece), piece)(*magnitudes, **options)
+    y.backward(torch.ones_like(y))
+    scales = [y] + [m.grad for m in magnitudes]
+    pixels_in, pixels_out = x.size // c_in, to_numpy(y).size // c_out
+    taps = k * k * (c_in // groups + c_out // groups)            # at most, either direction
+    terms = [taps + 1, taps, pixels_in if transposed else pixels_out, pixels_out]
+    for label, m, t, scale, n in zip(("forward", "dx", "dW", "db"), *results, scales, terms):
+        yield _compare(label, piece, m, t, to_numpy(scale), terms=n)
+
+
+check("conv2d")(lambda rng, dtype: _convolution("conv2d", rng, dtype))
+check("conv_transpose2d")(lambda rng, dtype: _convolution("conv_transpose2d", rng, dtype))
+
+
+@check("grad_accumulation")
+def _grad_accumulation(rng, dtype):
+    k, size, seed = int(rng.integers(1, 4)), int(rng.integers(1, 4)), int(rng.integers(2**31))
+    x, y = _values(rng, dtype, k * size, 3), _values(rng, dtype, k * size, 2)
+    params = []
+    for side, seed_with, convert in (("manual", manual.manual_seed, to_manual),
+                                     ("native", torch.manual_seed, to_torch)):
+        seed_with(seed)
+        model = _twin(side, "linear").Linear(3, 2)
+        for p in model.parameters():
+            p.data = convert(to_numpy(p).astype(dtype))
+        optimizer = _twin(side, "sgd").SGD(model.parameters(), lr=0.1)
+        micro = [(convert(x[j * size:(j + 1) * size]), convert(y[j * size:(j + 1) * size]))
+                 for j in range(k)]
+        _twin(side, "grad_accumulation").accumulation_step(
+            model, _twin(side, "mse_loss").mse_loss, optimizer, micro)
+        params.append([to_numpy(p) for p in model.parameters()])
+    for i, (mp, tp) in enumerate(zip(*params)):
+        yield _compare(f"parameter {i}", "training", mp, tp, normwise(tp))

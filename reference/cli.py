@@ -196,7 +196,7 @@ def _check_table(results: list[checks.CheckResult]) -> Table:
     for r in results:
         tol, gap = r.worst.tolerance, r.worst.distance
         table.add_row(r.piece, str(r.dtype), str(r.examples), f"{gap.max_abs:.2g}",
-                      f"{gap.max_ulp:.3g}", f"{tol.ulp:g}{'*' if tol.of_scale else ''}",
+                      f"{gap.max_ulp:.3g}", f"{r.worst.allowed:g}{'*' if tol.of_scale else ''}",
                       "[green]agree[/green]" if r.ok else "[red]DISAGREE[/red]")
     return table
 

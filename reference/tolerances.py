@@ -111,6 +111,7 @@ PIECES: dict[str, str] = {
     "conv_transpose2d": "sums",
     "data_loader": "exact",
     "adam": "faithful_sqrt",
+    "grad_accumulation": "training",
 }
 
 

@@ -15,6 +15,7 @@ from hypothesis.extra import numpy as hnp
 import manual
 import manual.cross_entropy
 import torch_native.cross_entropy
+from reference.scales import cross_entropy_scales
 from tests.helpers import assert_twins_agree
 from tests.strategies import MAX_TERMS, arrays, dtypes
 
@@ -113,54 +114,11 @@ def _run(lib, twin, case: Case):
     return loss, x, target
 
 
-def _scales(case: Case) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The same computation on magnitudes, for the loss, dx and dy (see the comments)."""
-    x = case.x.astype(np.float64)
-    axis = 0 if x.ndim == 1 else 1
-    n_classes = x.shape[axis]
-    # logp = (x - m) - log s, s in [1, C] (its largest term is exp(0) = 1): the subtractions
-    # round relative to |x| + |m|, and log s turns s's relative error into an absolute one
-    big = np.abs(x) + np.abs(x.max(axis=axis, keepdims=True)) + np.log(n_classes) + 1
-    a, denom = _factors(case, axis)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        per_sample = (a * big).sum(axis=axis)               # the loss: a weighted sum of -logp
-        denom = denom if case.reduction == "mean" else 1.0
-        loss = per_sample if case.reduction == "none" else np.asarray(per_sample.sum() / denom)
-        g = np.abs(case.grad) / denom
-        g = np.expand_dims(g, axis) if g.ndim else g
-        # dx = (g / D)(p sum a - a), and p = exp(logp) has logp's absolute error as relative
-        p = np.exp(x - x.max(axis=axis, keepdims=True))
-        p = p / p.sum(axis=axis, keepdims=True)
-        dx = g * (p * big * a.sum(axis=axis, keepdims=True) + a)
-        dy = g * (1 - case.label_smoothing) * _weights(case, axis) * big
-    return loss, dx, dy
-
-
-def _factors(case: Case, axis: int) -> tuple[np.ndarray, float]:
-    """|a|, the factor of -logp in each sample's loss, and the mean's denominator D."""
-    w, n_classes, eps = _weights(case, axis), case.x.shape[axis], case.label_smoothing
-    if case.target.dtype.kind == "f":
-        q = (1 - eps) * case.target + eps / n_classes if eps > 0 else case.target
-        return np.abs(q) * w, case.x.size // n_classes
-    kept = np.expand_dims(case.target != case.ignore_index, axis)
-    t = np.expand_dims(np.where(kept.squeeze(axis), case.target, 0), axis)
-    w_t = np.where(kept, w.reshape(-1)[t], 0)                # (N, 1, d1, ...)
-    one_hot = np.arange(n_classes).reshape(w.shape) == t
-    return (1 - eps) * w_t * one_hot + (eps / n_classes) * w * kept, w_t.sum()
-
-
-def _weights(case: Case, axis: int) -> np.ndarray:
-    shape = [1] * case.x.ndim
-    shape[axis] = case.x.shape[axis]
-    w = np.ones(shape[axis]) if case.weight is None else case.weight.astype(np.float64)
-    return w.reshape(shape)                                  # (1, C, 1, ...)
-
-
 @given(cross_entropy_cases())
 def test_cross_entropy_matches_torch(case):
     m_loss, m_x, m_y = _run(manual, manual.cross_entropy, case)
     t_loss, t_x, t_y = _run(torch, torch_native.cross_entropy, case)
-    loss_scale, dx_scale, dy_scale = _scales(case)
+    loss_scale, dx_scale, dy_scale = cross_entropy_scales(*case)
     assert_twins_agree("loss", "cross_entropy", m_loss, t_loss, scale=loss_scale)
     m_loss.backward(manual.tensor(case.grad))
     t_loss.backward(torch.tensor(case.grad))
