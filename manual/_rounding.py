@@ -7,15 +7,17 @@ the product is not rounded before the sum, so the result is rounded once. NumPy'
 1. alpha is first rounded to the tensor's dtype
 2. result = round(a + alpha * b)                    one rounding
 
-float32: alpha * b is exact in float64 (24 + 24 bits < 53), so the sum is formed in float64
-and rounded to float32. (A double rounding could in principle differ from a true FMA when
-the float64 sum lands exactly halfway between two float32 values; none has been seen.)
+float32: alpha * b is exact in float64 (24 + 24 bits < 53). The sum is formed in float64
+rounding to odd (if inexact, the neighbour whose last bit is 1), then rounded to float32:
+with 53 >= 2 * 24 + 2 bits this double rounding equals one correct rounding, where plain
+round-to-nearest twice could land on the wrong side of a float32 halfway point.
 
 float64: there is no wider type, so the FMA is emulated exactly (Boldo and Melquiond,
 "Emulation of FMA and correctly rounded sums: proved algorithms using rounding to odd",
 IEEE Trans. Computers, 2008): the product is split exactly into a high and a low part
 (Dekker), the high part is added to a exactly (Knuth's TwoSum), the two low parts are
-added rounding to odd, and one final addition rounds to nearest.
+added rounding to odd, and one final addition rounds to nearest. Products below 2^-969,
+where the split underflows, are done in exact rational arithmetic instead.
 
 Reference: aten/src/ATen/native/ufunc/add.h (``add`` with alpha: ``vec::fmadd``),
 aten/src/ATen/cpu/vec/vec_base.h (``fmadd``).
@@ -23,25 +25,41 @@ aten/src/ATen/cpu/vec/vec_base.h (``fmadd``).
 
 from __future__ import annotations
 
+from fractions import Fraction
+from typing import Any
+
 import numpy as np
 
 
 def fused_add(a: np.ndarray, b: np.ndarray, alpha: float) -> np.ndarray:
     """torch's ``a.add(b, alpha=alpha)``: a + alpha * b, rounded once to a's dtype."""
     dtype = np.result_type(a, b)
-    alpha = dtype.type(alpha)                                         # (1)
-    if dtype == np.float32:
-        wide = np.asarray(a, np.float64) + np.float64(alpha) * np.asarray(b, np.float64)
-        return wide.astype(np.float32)                                # (2)
-    if dtype == np.float64:
-        return fma(np.broadcast_to(b, np.broadcast_shapes(np.shape(a), np.shape(b))),
-                   alpha, np.asarray(a))                              # (2)
-    return a + alpha * b
+    if dtype.kind != "f":
+        return a + alpha * b
+    return fma(dtype.type(alpha), np.asarray(b, dtype), np.asarray(a, dtype))  # (1), (2)
 
 
-def fma(x: np.ndarray, y: float | np.ndarray, z: np.ndarray) -> np.ndarray:
-    """x * y + z in float64, correctly rounded (rounded once)."""
-    with np.errstate(over="ignore", invalid="ignore"):
+def fma(x: Any, y: Any, z: np.ndarray) -> np.ndarray:
+    """x * y + z rounded once to z's dtype (float32 or float64), as a fused multiply-add."""
+    z = np.asarray(z)
+    if z.dtype == np.float32:
+        # x * y is exact in float64; their sum rounded to odd there rounds to float32 right
+        with np.errstate(over="ignore", invalid="ignore"):
+            product = np.asarray(x, np.float64) * np.asarray(y, np.float64)
+            return _add_round_to_odd(z.astype(np.float64), product).astype(np.float32)
+    x, y, z = np.broadcast_arrays(np.asarray(x, z.dtype), np.asarray(y, z.dtype), z)
+    out = np.array(_fma64(x, y, z))
+    # below 2^-969 the exact split of x * y underflows: those few elements, in exact rationals
+    with np.errstate(under="ignore"):
+        tiny = (x != 0) & (y != 0) & np.isfinite(out) & (np.abs(x * y) < 2.0**-969)
+    out[tiny] = [float(Fraction(a) * Fraction(b) + Fraction(c))
+                 for a, b, c in zip(x[tiny].tolist(), y[tiny].tolist(), z[tiny].tolist())]
+    return out
+
+
+def _fma64(x: np.ndarray, y: np.ndarray, z: np.ndarray) -> np.ndarray:
+    """x * y + z in float64, correctly rounded while x * y stays above 2^-969."""
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
         product_hi, product_lo = _two_product(x, y)
         sum_hi, sum_lo = _two_sum(z, product_hi)
         result = sum_hi + _add_round_to_odd(sum_lo, product_lo)

@@ -18,7 +18,7 @@ import torch
 import manual
 from reference.convert import to_manual, to_numpy, to_torch
 from reference.distance import Distance, distance, normwise
-from reference.scales import cross_entropy_scales
+from reference.scales import cross_entropy_scales, grow_scales
 from reference.tolerances import Tolerance, tolerance
 
 
@@ -359,3 +359,30 @@ def _grad_accumulation(rng, dtype):
         params.append([to_numpy(p) for p in model.parameters()])
     for i, (mp, tp) in enumerate(zip(*params)):
         yield _compare(f"parameter {i}", "training", mp, tp, normwise(tp))
+
+
+@check("adam")
+def _adam(rng, dtype):
+    # no coupled (Adam) weight decay: with it, torch's 1-ULP sqrt feeds back into m and v
+    decoupled = bool(rng.integers(2))
+    options = dict(lr=float(rng.uniform(1e-3, 0.1)), amsgrad=bool(rng.integers(2)),
+                   weight_decay=float(rng.choice([0.0, 0.01])) if decoupled else 0.0,
+                   maximize=bool(rng.integers(2)))
+    name = "AdamW" if decoupled else "Adam"
+    start = [_values(rng, dtype, *rng.integers(1, 5, 2)) for _ in range(2)]
+    m_params, t_params = _both(*start)
+    m_opt = getattr(_twin("manual", "adam"), name)(m_params, **options)
+    t_opt = getattr(_twin("native", "adam"), name)(t_params, **options)
+    scales = [np.abs(s.astype(np.float64)) for s in start]
+    for step in range(1, 4):
+        for mp, tp in zip(m_params, t_params):
+            grad = _values(rng, dtype, *mp.shape)
+            mp.grad, tp.grad = to_manual(grad), to_torch(grad)
+        m_opt.step()
+        t_opt.step()
+        grow_scales(scales, t_opt, t_params)
+        for i, (mp, tp) in enumerate(zip(m_params, t_params)):
+            yield _compare(f"{name} param {i}, step {step}", "adam", mp, tp, scales[i])
+            for key, value in t_opt.state[tp].items():
+                yield _compare(f"{name} {key} {i}, step {step}", "exact",
+                               m_opt.state[mp][key], value)

@@ -7,7 +7,7 @@ piece like cross-entropy, with a log-sum-exp inside, it takes the reasoning writ
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -66,3 +66,20 @@ def _weights(case: _Case, axis: int) -> np.ndarray:
     shape[axis] = case.x.shape[axis]
     w = np.ones(shape[axis]) if case.weight is None else case.weight.astype(np.float64)
     return w.reshape(shape)                                  # (1, C, 1, ...)
+
+
+def grow_scales(scales: list[np.ndarray], opt: Any, params: list[Any]) -> None:
+    """Adam's parameters: add |update| = |lr / c1 * m / (sqrt(v) / sqrt(c2) + eps)| of the
+    step ``opt`` (a torch Adam or AdamW) just took to each parameter's scale, which starts
+    as |p_0|. A 1-ULP difference in sqrt moves p by a few ULP of that sum."""
+    group_of = {p: group for group in opt.param_groups for p in group["params"]}
+    for i, p in enumerate(params):
+        if p.grad is None:
+            continue
+        group, state = group_of[p], opt.state[p]
+        (beta1, beta2), t = group["betas"], state["step"].item()
+        v = state["max_exp_avg_sq" if group["amsgrad"] else "exp_avg_sq"].double().numpy()
+        m = state["exp_avg"].double().numpy()
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            denom = np.sqrt(v) / (1 - beta2**t) ** 0.5 + group["eps"]
+            scales[i] = scales[i] + np.abs(group["lr"] / (1 - beta1**t) * m) / denom

@@ -1,0 +1,77 @@
+"""manual/_rounding.py: the fused multiply-add that torch's kernels round like, against exact
+rational arithmetic (no torch), and against torch's add(alpha=...)."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given
+from hypothesis import strategies as st
+
+from manual._rounding import fma, fused_add
+
+
+def exact(x, y, z, dtype):
+    """x * y + z computed exactly, then rounded once to dtype."""
+    value = Fraction(float(x)) * Fraction(float(y)) + Fraction(float(z))
+    return dtype(float(value)) if dtype == np.float64 else _round_to_float32(value)
+
+
+def _round_to_float32(value: Fraction) -> np.float32:
+    """Round a rational to the nearest float32 (ties to even), without going through float64."""
+    candidate = np.float32(float(value))  # within one float32 step of the answer
+    neighbours = [np.nextafter(candidate, np.float32(-np.inf)), candidate,
+                  np.nextafter(candidate, np.float32(np.inf))]
+    gaps = [abs(Fraction(float(n)) - value) for n in neighbours]
+    best = min(gaps)
+    ties = [n for n, g in zip(neighbours, gaps) if g == best]
+    return min(ties, key=lambda n: int(np.float32(n).view(np.int32)) & 1)
+
+
+finite64 = st.floats(allow_nan=False, allow_infinity=False, min_value=-1e100, max_value=1e100)
+
+
+@given(st.sampled_from([np.float32, np.float64]), st.data())
+def test_fma_rounds_once(dtype, data):
+    width = 32 if dtype == np.float32 else 64
+    values = st.floats(-1e6, 1e6, width=width, allow_subnormal=False)
+    x, y = data.draw(values), data.draw(values)
+    # z near -x*y: the cancellation where a second rounding shows
+    z = data.draw(st.one_of(values, st.just(dtype(-(dtype(x) * dtype(y))))))
+    got = fma(dtype(x), np.asarray([y], dtype), np.asarray([z], dtype))[0]
+    assert got == exact(x, y, z, dtype), (x, y, z)
+
+
+def test_fma_with_products_below_the_normal_range():
+    rng = np.random.default_rng(0)
+    x = rng.uniform(1, 2, 200) * 2.0 ** rng.integers(-560, -480, 200)
+    y = rng.uniform(1, 2, 200) * 2.0 ** rng.integers(-560, -480, 200)
+    z = rng.uniform(-1, 1, 200) * 2.0 ** -1030
+    got = fma(x, y, z)
+    assert all(g == exact(a, b, c, np.float64) for g, a, b, c in zip(got, x, y, z))
+
+
+def test_float32_halfway_cases_round_once():
+    # z + x y = 1 + 2^-24 + 2^-70: just above the float32 midpoint 1 + 2^-24, so the answer is
+    # 1 + 2^-23. Rounded to float64 first it lands exactly on the midpoint, and rounding that
+    # to float32 (ties to even) would give 1: the double rounding round-to-odd avoids.
+    z = np.float32([1 + 2.0**-23, -(1 + 2.0**-23)])
+    x = np.float32([-(2.0**-24 + 2.0**-47), 2.0**-24 + 2.0**-47])
+    y = np.float32([1 - 2.0**-23, 1 - 2.0**-23])
+    got = fma(x, y, z)
+    assert got.tolist() == [1 + 2.0**-23, -(1 + 2.0**-23)]
+    assert all(g == exact(a, b, c, np.float32) for g, a, b, c in zip(got, x, y, z))
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_fused_add_is_torchs_add_with_alpha(dtype):
+    rng = np.random.default_rng(1)
+    a, b = (rng.standard_normal(1003) for _ in range(2))
+    a, b = torch.tensor(a, dtype=dtype), torch.tensor(b, dtype=dtype)
+    expected = a.add(b, alpha=-0.0137).numpy()
+    np.testing.assert_array_equal(fused_add(a.numpy(), b.numpy(), -0.0137), expected)
+    assert not np.array_equal(a.numpy() - np.asarray(0.0137, a.numpy().dtype) * b.numpy(),
+                              expected)  # the plain expression would not do
