@@ -1,6 +1,7 @@
 # Two commands set everything up on a machine with only python3 and make:
 #   make demo   creates .venv, installs dealias (with matplotlib), runs the demo
-#   make test   creates .venv, installs dealias with its test tools, runs the whole suite
+#   make test   creates .venv, installs dealias with its test tools (and matplotlib, whose
+#               plots are tested too), runs the whole suite
 # Every version is pinned in constraints.txt.
 
 PYTHON ?= python3
@@ -18,7 +19,7 @@ $(VENV)/.demo-installed: pyproject.toml constraints.txt | $(PY)
 	touch $@
 
 $(VENV)/.test-installed: pyproject.toml constraints.txt | $(PY)
-	$(PIP) -e '.[test]'
+	$(PIP) -e '.[test,plot]'
 	touch $@
 
 demo: $(VENV)/.demo-installed

@@ -126,16 +126,16 @@ def summary(runs: dict[str, Run]) -> Text:
 
 def check_plot_target(path: str, error: type[Exception]) -> None:
     """Refuse a plot that cannot be written, before training starts."""
-    try:
-        import matplotlib  # noqa: F401
-    except ImportError:
-        raise error("--plot needs matplotlib: pip install 'dealias[plot]'") from None
     target = Path(path)
     if target.suffix.lower() not in (".png", ".svg", ".pdf"):
         raise error(f"--plot {path}: the file must end in .png, .svg or .pdf")
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir() or not os.access(folder, os.W_OK):
         raise error(f"--plot {path}: cannot write to folder {str(folder)!r}")
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        raise error("--plot needs matplotlib: pip install 'dealias[plot]'") from None
 
 
 def plot(runs: dict[str, Run], path: str, optimizer: str, lr: float) -> None:

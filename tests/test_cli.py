@@ -116,3 +116,9 @@ def test_the_dealias_script_is_installed():
     script = str(Path(sys.executable).with_name("dealias"))
     result = subprocess.run([script, "pairs"], capture_output=True, text=True)
     assert result.returncode == 0 and "sgd" in result.stdout
+
+
+def test_plot_without_matplotlib_is_a_one_line_error(monkeypatch, capsys, tmp_path):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # as if it were not installed
+    assert main(["demo", "--epochs", "2", "--plot", str(tmp_path / "x.png")]) == 2
+    assert "needs matplotlib: pip install 'dealias[plot]'" in capsys.readouterr().err
