@@ -13,16 +13,20 @@ The definition (``_conv2d_loops`` below is these two lines as Python loops):
 
 The same sums as one matrix product per group (im2col), which ``conv2d`` computes:
 
-3. X_g[(n, i, j), (c, u, v)] = x_pad[n, g C_in/G + c, s_h i + d_h u, s_w j + d_w v]
-                                                  (N H_out W_out, K) with K = C_in/G kh kw
+3. X_g[(n, i, j), (u, v, c)] = x_pad[n, g C_in/G + c, s_h i + d_h u, s_w j + d_w v]
+                                                  (N H_out W_out, K) with K = kh kw C_in/G
 4. y_g = X_g W_g^T + b_g                                      (N H_out W_out, C_out/G)
+
+(The columns of X_g run tap by tap with the channels fastest, and x_pad is kept channels-last,
+(N, Hp, Wp, C), so building X_g copies whole runs of contiguous values; W_g's columns are
+ordered to match.)
 
 Backward, given dL/dy (written dy, and dy_g regrouped like y_g), in one recorded node:
 
 5. dW_g = dy_g^T X_g                                          (C_out/G, K)
-6. dX_g = dy_g W_g; then col2im: each entry of dX is added back onto the pixel of x_pad
-   that (3) read it from, and the padding is cropped. This is conv_transpose2d(dy, W)
-   (manual/conv_transpose2d.py).
+6. col2im, a kernel tap at a time: dy_g W_g[:, :, u, v] (N H_out W_out, C_in/G) is what tap
+   (u, v) sends back to the pixels of x_pad it read in (3); each is added there, and the
+   padding is cropped. This is conv_transpose2d(dy, W) (manual/conv_transpose2d.py).
 7. db = sum of dy over n, i, j                                (C_out,)
 
 Padding is an int, a pair, "valid" (none) or "same" (the output as large as the input, for
@@ -59,25 +63,26 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None,
     """Cross-correlate x (N, C_in, H, W) or (C_in, H, W) with W (C_out, C_in/G, kh, kw)."""
     x, stride, pads, dilation = _arguments(input, weight, bias, stride, padding, dilation, groups)
     w = weight.array
-    x_pad = np.pad(x, ((0, 0), (0, 0), *pads))                        # (1) (N, C_in, Hp, Wp)
-    windows = _windows(x_pad, w.shape[2:], stride, dilation)         # (N, C_in, Ho, Wo, kh, kw)
-    n, _, h_out, w_out = windows.shape[:4]
-    cols = _im2col(windows, groups)                                   # (3) (G, N Ho Wo, K)
-    w_mat = w.reshape(groups, w.shape[0] // groups, -1)               # (G, C_out/G, K)
+    kernel = w.shape[2:]
+    x_pad = np.pad(x.transpose(0, 2, 3, 1), ((0, 0), *pads, (0, 0)))  # (1) (N, Hp, Wp, C_in)
+    cols = _im2col(x_pad, kernel, stride, dilation, groups)           # (3) (G, N Ho Wo, K)
+    n, h_out, w_out = x.shape[0], *_out_size(x_pad.shape[1:3], kernel, stride, dilation)
+    w_mat = _weight_matrix(w, groups)                                 # (G, C_out/G, K)
     y = _ungroup_pixels(cols @ w_mat.transpose(0, 2, 1), n, h_out, w_out)  # (4) (N, C_out, Ho, Wo)
     if bias is not None:
         y = y + bias.array[:, None, None]                             # (4)
 
     def derivative(dy):
-        dy = dy.reshape(y.shape)                                      # (N, C_out, Ho, Wo)
-        dy_g = _group_pixels(dy, groups)                              # (G, N Ho Wo, C_out/G)
+        dy_g = _group_pixels(dy.reshape(y.shape), groups)             # (G, N Ho Wo, C_out/G)
         dw = dy_g.transpose(0, 2, 1) @ cols                           # (5) (G, C_out/G, K)
-        dcols = dy_g @ w_mat                                          # (6) (G, N Ho Wo, K)
-        dx_pad = _col2im(dcols, windows.shape, x_pad.shape, stride, dilation)  # (N, C_in, Hp, Wp)
+        taps = w.reshape(groups, -1, *w.shape[1:])                    # (G, C_out/G, C_in/G, kh, kw)
+        dx_pad = _col2im(lambda u, v: _pixels_last(dy_g @ taps[..., u, v], n, h_out, w_out),
+                         x_pad.shape, kernel, stride, dilation)       # (6) (N, Hp, Wp, C_in)
         (top, _), (left, _) = pads
-        dx = dx_pad[:, :, top:top + x.shape[2], left:left + x.shape[3]]  # (N, C_in, H, W)
-        db = dy.sum(axis=(0, 2, 3))                                   # (7) (C_out,)
-        return dx.reshape(input.shape), dw.reshape(w.shape), db
+        dx = dx_pad[:, top:top + x.shape[2], left:left + x.shape[3]]  # (N, H, W, C_in)
+        db = dy.reshape(y.shape).sum(axis=(0, 2, 3))                  # (7) (C_out,)
+        return (dx.transpose(0, 3, 1, 2).reshape(input.shape), _weight_from_matrix(dw, w.shape),
+                db)
 
     inputs = (input, weight) if bias is None else (input, weight, bias)
     out = y if input.ndim == 4 else y[0]
@@ -138,36 +143,57 @@ class Conv2d(Module):
 
 # -- im2col and col2im, shared with manual/conv_transpose2d.py -----------------------------
 
-def _windows(x_pad: np.ndarray, kernel_size: tuple[int, ...], stride: _Pair,
-             dilation: _Pair) -> np.ndarray:
-    """Every window the kernel visits, as a view: (N, C, H_out, W_out, kh, kw)."""
-    (kh, kw), (sh, sw), (dh, dw) = kernel_size, stride, dilation
+def _out_size(padded: tuple[int, ...], kernel: tuple[int, ...], stride: _Pair,
+              dilation: _Pair) -> tuple[int, int]:
+    """H_out, W_out: the window positions in the padded input (equation 2)."""
+    return tuple((n - d * (k - 1) - 1) // s + 1
+                 for n, k, s, d in zip(padded, kernel, stride, dilation))
+
+
+def _im2col(x_pad: np.ndarray, kernel: tuple[int, ...], stride: _Pair, dilation: _Pair,
+            groups: int) -> np.ndarray:
+    """One row per window, one matrix per group: (G, N Ho Wo, kh kw C/G).
+
+    The input is channels-last, (N, Hp, Wp, C), and each row lists the window tap by tap,
+    channels fastest, so the copy reads whole runs of C/G contiguous values.
+    """
+    (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
     extent = (dh * (kh - 1) + 1, dw * (kw - 1) + 1)                   # the dilated kernel
-    view = sliding_window_view(x_pad, extent, axis=(2, 3))           # (N, C, ., ., ext_h, ext_w)
-    return view[:, :, ::sh, ::sw, ::dh, ::dw]                         # (N, C, Ho, Wo, kh, kw)
+    view = sliding_window_view(x_pad, extent, axis=(1, 2))           # (N, ., ., C, ext_h, ext_w)
+    windows = view[:, ::sh, ::sw, :, ::dh, ::dw]                      # (N, Ho, Wo, C, kh, kw)
+    n, h_out, w_out, c = windows.shape[:4]
+    grouped = windows.reshape(n, h_out, w_out, groups, c // groups, kh, kw)
+    rows = grouped.transpose(3, 0, 1, 2, 5, 6, 4)                     # (G, N, Ho, Wo, kh, kw, C/G)
+    return rows.reshape(groups, n * h_out * w_out, -1)                # (G, N Ho Wo, kh kw C/G)
 
 
-def _im2col(windows: np.ndarray, groups: int) -> np.ndarray:
-    """One row per window, one matrix per group: (G, N Ho Wo, C/G kh kw)."""
-    n, c, h_out, w_out, kh, kw = windows.shape
-    grouped = windows.reshape(n, groups, c // groups, h_out, w_out, kh, kw)  # (N, G, C/G, ...)
-    rows = grouped.transpose(1, 0, 3, 4, 2, 5, 6)                     # (G, N, Ho, Wo, C/G, kh, kw)
-    return rows.reshape(groups, n * h_out * w_out, -1)                # (G, N Ho Wo, C/G kh kw)
+def _weight_matrix(w: np.ndarray, groups: int) -> np.ndarray:
+    """W (C_out, C/G, kh, kw) as one matrix per group, columns ordered like _im2col's:
+    (G, C_out/G, kh kw C/G)."""
+    taps_last = w.transpose(0, 2, 3, 1)                               # (C_out, kh, kw, C/G)
+    return taps_last.reshape(groups, w.shape[0] // groups, -1)
 
 
-def _col2im(cols: np.ndarray, windows_shape: tuple[int, ...], canvas_shape: tuple[int, ...],
-            stride: _Pair, dilation: _Pair) -> np.ndarray:
-    """im2col's adjoint: add every entry of cols onto the canvas pixel its window covers."""
-    n, c, h_out, w_out, kh, kw = windows_shape
-    groups = cols.shape[0]
-    rows = cols.reshape(groups, n, h_out, w_out, c // groups, kh, kw)  # (G, N, Ho, Wo, C/G, kh, kw)
-    windows = rows.transpose(1, 0, 4, 2, 3, 5, 6).reshape(windows_shape)  # (N, C, Ho, Wo, kh, kw)
-    canvas = np.zeros(canvas_shape, dtype=cols.dtype)                 # (N, C, Hc, Wc)
-    (sh, sw), (dh, dw) = stride, dilation
-    for u, v in np.ndindex(kh, kw):                                   # one kernel tap at a time
+def _weight_from_matrix(w_mat: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """_weight_matrix undone: (G, C_out/G, kh kw C/G) back to (C_out, C/G, kh, kw)."""
+    c_out, c_group, kh, kw = shape
+    return w_mat.reshape(c_out, kh, kw, c_group).transpose(0, 3, 1, 2)
+
+
+def _col2im(stamp, canvas_shape: tuple[int, ...], kernel: tuple[int, ...], stride: _Pair,
+            dilation: _Pair) -> np.ndarray:
+    """im2col's adjoint, a kernel tap at a time: ``stamp(u, v)`` is what tap (u, v) of every
+    window contributes, (N, Ho, Wo, C); it is added onto the canvas pixels that tap reads."""
+    canvas = None
+    (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
+    for u, v in np.ndindex(kh, kw):
+        block = stamp(u, v)                                           # (N, Ho, Wo, C)
+        if canvas is None:
+            canvas = np.zeros(canvas_shape, dtype=block.dtype)        # (N, Hc, Wc, C)
+        h_out, w_out = block.shape[1:3]
         rows = slice(dh * u, dh * u + sh * (h_out - 1) + 1, sh)       # the pixels tap (u, v)
-        columns = slice(dw * v, dw * v + sw * (w_out - 1) + 1, sw)    # read, one per window
-        canvas[:, :, rows, columns] += windows[..., u, v]
+        columns = slice(dw * v, dw * v + sw * (w_out - 1) + 1, sw)    # reads, one per window
+        canvas[:, rows, columns] += block
     return canvas
 
 
@@ -183,6 +209,13 @@ def _ungroup_pixels(a: np.ndarray, n: int, h: int, w: int) -> np.ndarray:
     groups, _, c_group = a.shape
     grouped = a.reshape(groups, n, h, w, c_group).transpose(1, 0, 4, 2, 3)  # (N, G, C/G, H, W)
     return grouped.reshape(n, groups * c_group, h, w)
+
+
+def _pixels_last(a: np.ndarray, n: int, h: int, w: int) -> np.ndarray:
+    """(G, N H W, C/G) as a channels-last image (N, H, W, C)."""
+    groups, _, c_group = a.shape
+    grouped = a.reshape(groups, n, h, w, c_group).transpose(1, 2, 3, 0, 4)  # (N, H, W, G, C/G)
+    return grouped.reshape(n, h, w, groups * c_group)
 
 
 # -- arguments and torch's refusals ----------------------------------------------------------

@@ -19,11 +19,11 @@ output_padding only adds a_h rows at the bottom (a_w columns on the right): conv
 stride s maps s consecutive input sizes to one output size, and a says which one to give
 back. torch requires a < s or a < d on each axis (RuntimeError otherwise).
 
-The vectorised form that ``conv_transpose2d`` computes: all the stamps as one matrix product
-per group, then a scatter-add (col2im, a loop over the kh kw kernel taps):
+The vectorised form that ``conv_transpose2d`` computes, a kernel tap at a time (col2im):
 
-4. S_g = X_g W_g        (N H W, C_in/G) @ (C_in/G, K) -> (N H W, K), K = C_out/G kh kw
-5. canvas = col2im(S)   row (n, i, j) of S, the copy stamped by pixel (i, j), added in place
+4. S_uv = X_g W_g[:, :, u, v]   (N H W, C_in/G) @ (C_in/G, C_out/G): what tap (u, v) of
+                                 every pixel's stamp writes
+5. canvas[:, s_h i + d_h u, s_w j + d_w v] += S_uv[(n, i, j)]    for every tap, in place
 
 Steps 4-5 and the crop are conv2d's input gradient (manual/conv2d.py, equation 6):
 conv_transpose2d(dy, W) with conv2d's W, stride, padding, dilation and groups is dL/dx of
@@ -31,7 +31,9 @@ that conv2d, with output_padding restoring the last rows that conv2d's stride sk
 
 Backward, given dL/dy (written dy), in one recorded node:
 
-6. D = im2col(dy with p zeros on every side), its first H x W windows   (G, N H W, K)
+6. D = im2col(dy with p zeros on every side, less the a_h rows and a_w columns of
+   output_padding that no pixel stamped): one window per input pixel  (G, N H W, K),
+   K = kh kw C_out/G
 7. dx_g = D_g W_g^T                                   that is conv2d(dy, W), cut to H x W
 8. dW_g = X_g^T D_g                                   (C_in/G, K)
 9. db = sum of dy over n, i, j                        (C_out,)
@@ -66,8 +68,10 @@ from manual.conv2d import (
     _im2col,
     _Pair,
     _pair,
+    _pixels_last,
     _ungroup_pixels,
-    _windows,
+    _weight_from_matrix,
+    _weight_matrix,
 )
 from manual.tensor import Tensor, record
 
@@ -81,27 +85,29 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None,
         input, weight, bias, stride, padding, output_padding, groups, dilation)
     w = weight.array
     n, c_in, h, w_in = x.shape
-    c_out, (kh, kw) = w.shape[1] * groups, w.shape[2:]
+    c_out, kernel = w.shape[1] * groups, w.shape[2:]
     x_g = _group_pixels(x, groups)                                    # (G, N H W, C_in/G)
-    w_mat = w.reshape(groups, c_in // groups, -1)                     # (G, C_in/G, K)
-    stamps = x_g @ w_mat                                              # (4) (G, N H W, K)
-    canvas_shape = (n, c_out, out_size[0] + 2 * ph, out_size[1] + 2 * pw)  # (1) Hc = Ho + 2 p_h
-    windows_shape = (n, c_out, h, w_in, kh, kw)
-    canvas = _col2im(stamps, windows_shape, canvas_shape, stride, dilation)  # (5) = (2)
-    y = canvas[:, :, ph:ph + out_size[0], pw:pw + out_size[1]]        # (3) (N, C_out, Ho, Wo)
+    taps = w.reshape(groups, c_in // groups, *w.shape[1:])            # (G, C_in/G, C_out/G, kh, kw)
+    canvas_shape = (n, out_size[0] + 2 * ph, out_size[1] + 2 * pw, c_out)  # (1) channels-last
+    canvas = _col2im(lambda u, v: _pixels_last(x_g @ taps[..., u, v], n, h, w_in),
+                     canvas_shape, kernel, stride, dilation)          # (4)-(5) = (2)
+    y = canvas[:, ph:ph + out_size[0], pw:pw + out_size[1]]          # (3) (N, Ho, Wo, C_out)
+    y = y.transpose(0, 3, 1, 2)                                       # (N, C_out, Ho, Wo)
     if bias is not None:
         y = y + bias.array.astype(x.dtype)[:, None, None]                # (3)
+    stamped = [(m - 1) * s + d * (k - 1) + 1                          # canvas rows and columns
+               for m, s, d, k in zip((h, w_in), stride, dilation, kernel)]  # that x stamped
 
     def derivative(dy):
         dy = dy.reshape(y.shape)                                      # (N, C_out, Ho, Wo)
-        dy_pad = np.pad(dy, ((0, 0), (0, 0), (ph, ph), (pw, pw)))     # (N, C_out, Hc, Wc)
-        windows = _windows(dy_pad, (kh, kw), stride, dilation)        # (N, C_out, >=H, >=W, kh, kw)
-        windows = windows[:, :, :h, :w_in]               # those x stamped: (N, C_out, H, W, kh, kw)
-        d_stamps = _im2col(windows, groups)                           # (6) (G, N H W, K)
+        dy_pad = np.pad(dy.transpose(0, 2, 3, 1), ((0, 0), (ph, ph), (pw, pw), (0, 0)))
+        dy_pad = dy_pad[:, :stamped[0], :stamped[1]]                  # (N, Hc - a, Wc - a, C_out)
+        d_stamps = _im2col(dy_pad, kernel, stride, dilation, groups)  # (6) (G, N H W, K)
+        w_mat = _weight_matrix(w, groups)                             # (G, C_in/G, K)
         dx = _ungroup_pixels(d_stamps @ w_mat.transpose(0, 2, 1), n, h, w_in)  # (7) (N, C_in, H, W)
-        dw = x_g.transpose(0, 2, 1) @ d_stamps                        # (8) (G, C_in/G, K)
+        dw = _weight_from_matrix(x_g.transpose(0, 2, 1) @ d_stamps, w.shape)   # (8)
         db = dy.sum(axis=(0, 2, 3))                                   # (9) (C_out,)
-        return dx.reshape(input.shape), dw.reshape(w.shape), db
+        return dx.reshape(input.shape), dw, db
 
     inputs = (input, weight) if bias is None else (input, weight, bias)
     out = y if input.ndim == 4 else y[0]
