@@ -23,3 +23,29 @@ def assert_twins_agree(label: str, piece: str, manual_value: Any, torch_value: A
     allowed = tol.allowed(terms)
     assert gap.max_ulp <= allowed, (f"{label} ({piece}, {actual.dtype}): {gap}; allowed "
                                     f"{allowed:g}: {tol}")
+
+
+def _fused_kernels() -> bool:
+    """Does torch's CPU build fuse a + alpha * b into one rounding here? Its vectorised
+    kernels (AVX2, AVX512, NEON, SVE) compute it with an FMA instruction; a build without a
+    vector unit ("DEFAULT" on x86) rounds the product first, as NumPy does."""
+    import platform
+
+    import torch
+
+    capability = torch.backends.cpu.get_cpu_capability()
+    return capability in ("AVX2", "AVX512") or capability.startswith("SVE") or \
+        platform.machine() in ("aarch64", "arm64")
+
+
+def requires_fused_kernels(test):
+    """Skip a to-the-bit comparison with torch where its kernels do not fuse multiply-adds."""
+    import pytest
+    import torch
+
+    capability = torch.backends.cpu.get_cpu_capability()
+    return pytest.mark.skipif(
+        not _fused_kernels(),
+        reason=f"torch's CPU kernels fuse multiply-adds only with a vector unit; this CPU "
+        f"capability is {capability}, so its rounding is not the one reproduced here",
+    )(test)

@@ -32,7 +32,7 @@ import manual
 import manual.adam
 import torch_native.adam
 from reference.scales import grow_scales
-from tests.helpers import assert_twins_agree
+from tests.helpers import assert_twins_agree, requires_fused_kernels
 from tests.strategies import arrays, dtypes
 
 KEEP = "keep"  # a step that leaves the parameter's previous .grad in place
@@ -217,6 +217,7 @@ def step_both(label: str, grads: list[Any], twins: Twins,
     assert_same_state(label, twins, scales)
 
 
+@requires_fused_kernels
 @given(runs())
 def test_steps_match_torch_to_the_bit_given_a_correctly_rounded_sqrt(run):
     twins = start(run)
@@ -225,6 +226,7 @@ def test_steps_match_torch_to_the_bit_given_a_correctly_rounded_sqrt(run):
             step_both(f"step {k}", grads, twins)
 
 
+@requires_fused_kernels
 def test_float64_squares_below_the_normal_range_match_torch():
     # g ~ 1e-160: (1 - beta2) g g is subnormal, where an fma emulated by splitting x * y
     # exactly (Dekker) loses bits; the CPU's fma rounds it once, and so must the twin
@@ -286,6 +288,7 @@ def resume(run: Run, params: list[Any], make: Any, twin: int, sd: dict[str, Any]
     return opt, copies
 
 
+@requires_fused_kernels
 @given(runs(), st.data())
 def test_state_dict_matches_torch_and_round_trips(run, data):
     twins = start(run)

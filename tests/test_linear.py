@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 import manual
 import manual.linear
 import torch_native.linear
-from tests.helpers import assert_twins_agree
+from tests.helpers import assert_twins_agree, requires_fused_kernels
 from tests.strategies import arrays, batch_shapes, dtypes
 
 
@@ -64,6 +64,7 @@ def test_linear_without_batch_dims():
     assert m.shape == (1,) and m.tolist() == [11.0]
 
 
+@requires_fused_kernels
 @pytest.mark.parametrize("shape", [(3, 2), (1, 1), (10, 7), (128, 784)])
 @pytest.mark.parametrize("bias", [True, False])
 def test_initial_weights_match_torch_to_the_bit(shape, bias):

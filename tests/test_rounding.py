@@ -12,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from manual._rounding import fma, fused_add
+from tests.helpers import requires_fused_kernels
 
 
 def exact(x, y, z, dtype):
@@ -66,6 +67,7 @@ def test_float32_halfway_cases_round_once():
     assert all(g == exact(a, b, c, np.float32) for g, a, b, c in zip(got, x, y, z))
 
 
+@requires_fused_kernels
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
 def test_fused_add_is_torchs_add_with_alpha(dtype):
     rng = np.random.default_rng(1)

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 import manual
 import manual.sgd
 import torch_native.sgd
-from tests.helpers import assert_twins_agree
+from tests.helpers import assert_twins_agree, requires_fused_kernels
 from tests.strategies import arrays, dtypes
 
 KEEP = "keep"  # a step that leaves the parameter's previous .grad in place
@@ -143,6 +143,7 @@ def step_both(label: str, grads: list[Any], m_opt: manual.sgd.SGD, t_opt: torch.
 
 
 # hypothesis favours the first of sampled values: each kind of momentum gets its own run
+@requires_fused_kernels
 @pytest.mark.parametrize("kind", MOMENTUM_KINDS)
 @given(data=st.data())
 def test_steps_match_torch(kind, data):
@@ -191,6 +192,7 @@ def resume(run: Run, params: list[Any], make: Any, sgd: type, sd: dict[str, Any]
     return opt, copies
 
 
+@requires_fused_kernels
 @pytest.mark.parametrize("kind", MOMENTUM_KINDS)
 @settings(max_examples=30)  # per kind; the steps themselves are test_steps_match_torch's
 @given(data=st.data())

@@ -1,0 +1,179 @@
+"""The manual engine's speed and memory, as a ratio to torch's on the same machine.
+
+Each figure is measured in this one process with the same thread count for NumPy's BLAS and
+torch (``--threads``, default: every core), as the median of repeated runs (``--repeat``).
+Peak memory is measured in a fresh process per side (``ru_maxrss``), after the same set-up.
+
+    python benchmarks/bench.py              (make bench)
+    python benchmarks/bench.py --markdown   the table for the README
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+THREADS = str(os.cpu_count() or 1)
+for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(variable, THREADS)  # before NumPy and torch load their BLAS
+
+import platform  # noqa: E402
+import resource  # noqa: E402
+import statistics  # noqa: E402
+import subprocess  # noqa: E402
+import time  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+import manual  # noqa: E402
+from reference.models import _twin  # noqa: E402
+
+
+def median_seconds(run: Callable[[], None], repeat: int, number: int = 1) -> float:
+    """Median over ``repeat`` timings of ``number`` calls, per call, after one warm-up."""
+    run()
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        for _ in range(number):
+            run()
+        times.append((time.perf_counter() - start) / number)
+    return statistics.median(times)
+
+
+# -- the workloads: each builds its state on one side and returns the function to time -------
+
+def thermometer(side: str) -> Callable[[], None]:
+    """The book's loop, 5,000 epochs of gradient descent on 11 readings."""
+    lib = manual if side == "manual" else torch
+    twin = _twin(side, "linear_regression")
+    t_u = lib.tensor(np.float32(twin.T_U) * np.float32(0.1))
+    t_c = lib.tensor(np.float32(twin.T_C))
+
+    def run() -> None:
+        params = lib.tensor([1.0, 0.0], requires_grad=True)
+        optimizer = _twin(side, "sgd").SGD([params], lr=1e-2)
+        for _ in range(5000):
+            optimizer.zero_grad()
+            loss = twin.loss_fn(twin.model(t_u, *params), t_c)
+            loss.backward()
+            optimizer.step()
+    return run
+
+
+def mlp_step(side: str) -> Callable[[], None]:
+    """One training step of a 784-256-10 MLP, batch 128, float32, cross-entropy, SGD."""
+    lib = manual if side == "manual" else torch
+    (manual.manual_seed if side == "manual" else torch.manual_seed)(0)
+    act, linear = _twin(side, "activations"), _twin(side, "linear")
+    model = act.Sequential(linear.Linear(784, 256), act.ReLU(), linear.Linear(256, 10))
+    loss_fn = _twin(side, "cross_entropy").cross_entropy
+    optimizer = _twin(side, "sgd").SGD(model.parameters(), lr=0.01)
+    rng = np.random.default_rng(0)
+    x = lib.tensor(rng.standard_normal((128, 784)).astype(np.float32))
+    y = lib.tensor(rng.integers(0, 10, 128))
+
+    def run() -> None:
+        optimizer.zero_grad()
+        loss_fn(model(x), y).backward()
+        optimizer.step()
+    return run
+
+
+def convolution(piece: str) -> Callable[[str], Callable[[], None]]:
+    """Forward and backward, batch 32, 16 -> 32 channels, 32x32, 3x3, padding 1."""
+    def build(side: str) -> Callable[[], None]:
+        lib = manual if side == "manual" else torch
+        rng = np.random.default_rng(0)
+        x = lib.tensor(rng.standard_normal((32, 16, 32, 32)).astype(np.float32),
+                       requires_grad=True)
+        shape = (16, 32, 3, 3) if piece == "conv_transpose2d" else (32, 16, 3, 3)
+        w = lib.tensor(rng.standard_normal(shape).astype(np.float32), requires_grad=True)
+        b = lib.tensor(np.zeros(32, np.float32), requires_grad=True)
+        conv = getattr(_twin(side, piece), piece)
+
+        def run() -> None:
+            conv(x, w, b, padding=1).sum().backward()
+        return run
+    return build
+
+
+WORKLOADS = {
+    "thermometer loop, 5,000 epochs": (thermometer, 3, 1),
+    "MLP step (784-256-10, batch 128)": (mlp_step, 7, 10),
+    "conv2d forward + backward": (convolution("conv2d"), 5, 3),
+    "conv_transpose2d forward + backward": (convolution("conv_transpose2d"), 5, 3),
+}
+
+
+def peak_memory(side: str) -> int:
+    """How far 100 MLP steps raise resident memory's high-water mark above the set-up's
+    resident memory (bytes), in a fresh process per side so neither inherits the other's."""
+    out = subprocess.run([sys.executable, __file__, "--peak", side, "100"],
+                         capture_output=True, text=True, check=True)
+    return int(out.stdout.split()[-1])
+
+
+def _resident() -> int:
+    """Current resident memory in bytes (Linux)."""
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * resource.getpagesize()
+
+
+def _peak_child(side: str, steps: int) -> None:
+    run = mlp_step(side)
+    start = _resident()
+    for _ in range(steps):
+        run()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # the high-water mark
+    print(max(peak - start, 0))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--threads", type=int, default=int(THREADS))
+    parser.add_argument("--repeat", type=int, default=None, help="override each repeat count")
+    parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
+    parser.add_argument("--peak", nargs=2, metavar=("SIDE", "STEPS"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    if args.peak:
+        _peak_child(args.peak[0], int(args.peak[1]))
+        return 0
+    rows = []
+    for name, (build, repeat, number) in WORKLOADS.items():
+        seconds = {side: median_seconds(build(side), args.repeat or repeat, number)
+                   for side in ("manual", "torch")}
+        rows.append((name, seconds["manual"], seconds["torch"]))
+        print(f"{name:<40} manual {_time(seconds['manual']):>9}  torch "
+              f"{_time(seconds['torch']):>9}  ratio {seconds['manual'] / seconds['torch']:.2f}x",
+              file=sys.stderr, flush=True)
+    memory = {side: peak_memory(side) for side in ("manual", "torch")}
+    machine = (f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+               f"{args.threads} threads, Python {platform.python_version()}, NumPy "
+               f"{np.__version__}, torch {torch.__version__}")
+    _print(rows, memory, machine, args.markdown)
+    return 0
+
+
+def _time(seconds: float) -> str:
+    return f"{seconds * 1e3:.1f} ms" if seconds < 1 else f"{seconds:.2f} s"
+
+
+def _print(rows, memory, machine: str, markdown: bool) -> None:
+    lines = ["| workload | manual | torch | manual / torch |", "|---|---:|---:|---:|"]
+    for name, m, t in rows:
+        lines.append(f"| {name} | {_time(m)} | {_time(t)} | {m / t:.2f}x |")
+    m, t = memory["manual"], memory["torch"]
+    lines.append(f"| peak memory of 100 MLP steps | {m / 2**20:.1f} MiB | {t / 2**20:.1f} MiB "
+                 f"| {m / max(t, 1):.2f}x |")
+    print(f"Measured on: {machine}\n")
+    print("\n".join(lines) if markdown else "\n".join(
+        line.replace("|", " ").rstrip() for line in lines if not line.startswith("|---")))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
