@@ -42,6 +42,12 @@ class _GradMode:
 
     mode: bool
 
+    def __new__(cls, orig_func: _F | None = None) -> Any:
+        """Like torch's, it also decorates without parentheses: ``@no_grad``."""
+        if orig_func is None:
+            return super().__new__(cls)
+        return cls()(orig_func)
+
     def __enter__(self) -> None:
         self._previous = _set_grad_enabled(self.mode)
 
@@ -62,14 +68,11 @@ class no_grad(_GradMode):  # noqa: N801 (torch's name)
 
     mode = False
 
+    def __init__(self) -> None:
+        super().__init__()
+
 
 class enable_grad(_GradMode):  # noqa: N801 (torch's name)
-    """Context manager and decorator that turns graph recording back on (2); like torch's,
-    it also decorates without parentheses (``@enable_grad``)."""
+    """Context manager and decorator that turns graph recording back on (2)."""
 
     mode = True
-
-    def __new__(cls, orig_func: _F | None = None) -> Any:
-        if orig_func is None:
-            return super().__new__(cls)
-        return cls()(orig_func)

@@ -143,7 +143,9 @@ class Tensor:
         return len(self.array)
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
-        return self.array if dtype is None else self.array.astype(dtype)
+        """The values; ``np.array(t)`` gets a copy, as from a torch tensor."""
+        array = self.array if dtype is None else self.array.astype(dtype, copy=False)
+        return array.copy() if copy else array
 
     def __repr__(self) -> str:
         extra = f", grad_fn={self.grad_fn!r}" if self.grad_fn else ""
@@ -326,6 +328,8 @@ class Tensor:
     # -- elementwise functions -------------------------------------------------------------
 
     def exp(self) -> Tensor:
+        if self.dtype.kind != "f":
+            return _cast(self, float32).exp()  # torch takes integers to the default float
         out = np.exp(self.array)
 
         def derivative(grad):  # d(e^a) = e^a da
@@ -334,6 +338,8 @@ class Tensor:
         return record("ExpBackward0", out, (self,), derivative, saves=True)
 
     def log(self) -> Tensor:
+        if self.dtype.kind != "f":
+            return _cast(self, float32).log()
         a = self.array
 
         def derivative(grad):  # d(log a) = da / a
@@ -415,7 +421,9 @@ class Tensor:
 
     # -- comparisons (no gradient) ---------------------------------------------------------
 
-    def __eq__(self, other: object) -> Tensor:  # type: ignore[override]
+    def __eq__(self, other: object) -> Tensor | bool:  # type: ignore[override]
+        if other is None:
+            return False
         return Tensor(np.asarray(self.array == _value(other, self.dtype)))
 
     def __lt__(self, other: Operand) -> Tensor:
@@ -505,13 +513,16 @@ def _result_dtype(*operands: Operand) -> np.dtype:
     float32 and int64 * 2.5 becomes float32, where NumPy would give float64."""
     tiers: list[np.dtype | None] = [None, None, None]
     for x in operands:
-        if isinstance(x, Tensor):
-            tier, dtype = (0 if x.ndim else 1), x.dtype
-        else:
-            tier, dtype = 2, _default_dtype(x)
+        if isinstance(x, (Tensor, np.ndarray)):  # a NumPy array counts as a tensor
+            tier, dtype = (0 if np.ndim(x) else 1), np.asarray(x).dtype
+        else:  # a Python or NumPy number: float32 if a float, int64 if an integer
+            tier, dtype = 2, _NUMBER_DTYPES[np.asarray(x).dtype.kind]
         tiers[tier] = dtype if tiers[tier] is None else _promote(tiers[tier], dtype)
     dims, zero_dim, numbers = tiers
     return _combine(dims, _combine(zero_dim, numbers))
+
+
+_NUMBER_DTYPES = {"f": float32, "i": int64, "u": int64, "b": np.dtype(bool)}
 
 
 def _promote(a: np.dtype, b: np.dtype) -> np.dtype:
@@ -538,7 +549,7 @@ def _operands(a: Tensor, b: Operand, true_division: bool = False) -> tuple[Tenso
     if true_division and dtype.kind in "biu":
         dtype = float32  # torch's true division of integers gives the default float dtype
     if not isinstance(b, Tensor):
-        b = Tensor(np.asarray(b, dtype=dtype))
+        b = Tensor(np.asarray(b).astype(dtype, copy=False))
     return _as_dtype(a, dtype), _as_dtype(b, dtype)
 
 

@@ -50,3 +50,14 @@ def test_the_seeds_manual_update_needs_no_grad():
     (w * 3).sum().backward()
     w = w - 0.1 * w.grad
     assert not w.is_leaf
+
+
+def test_no_grad_decorates_without_parentheses():
+    w = manual.tensor([1.0], requires_grad=True)
+
+    @manual.no_grad
+    def doubled():
+        return w * 2
+
+    assert doubled().grad_fn is None and not doubled().requires_grad
+    assert (w * 2).requires_grad

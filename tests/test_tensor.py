@@ -193,3 +193,32 @@ def test_in_place_update_of_a_leaf_needs_no_grad():
         w -= 1.0
     np.testing.assert_array_equal(w.array, np.float32([0, 1]))
     assert w.requires_grad and w.is_leaf
+
+
+@pytest.mark.parametrize("expr", [
+    "t([3]) * np.float64(0.5)",      # a NumPy number is a number: int tensor -> float32
+    "t([1.5]) * np.float64(2.5)",    # ... and does not widen a float32 tensor
+    "t([1]) + np.array([0.5])",      # a NumPy array is a tensor: float64 wins
+    "t([1.0]) + np.ones(1)",
+    "t([True]) + 1",
+    "t([2]) / 4",
+    "t([1]).exp()",                  # integers go to the default float first
+    "t([4]).log()",
+])
+def test_numpy_operands_and_integers_promote_as_in_torch(expr):
+    m = eval(expr, {"t": manual.tensor, "np": np})
+    t = eval(expr, {"t": torch.tensor, "np": np})
+    assert m.dtype == torch.empty(0, dtype=t.dtype).numpy().dtype, expr
+    np.testing.assert_allclose(m.array, t.numpy(), rtol=1e-6)
+
+
+def test_np_array_of_a_tensor_is_a_copy():
+    a = manual.tensor([1.0, 2.0])
+    b = np.array(a)
+    b[0] = 99.0
+    assert a.tolist() == [1.0, 2.0]          # as np.array(torch_tensor) copies
+    assert np.asarray(a) is a.array          # asarray shares, as it does for torch on CPU
+
+
+def test_comparing_with_none_is_false():
+    assert (manual.tensor([1.0]) == None) is False  # noqa: E711 (the comparison under test)
