@@ -54,6 +54,11 @@ def fan_in(shape: tuple[int, ...]) -> int:
 
 def kaiming_uniform(shape: tuple[int, ...], a: float = math.sqrt(5)) -> np.ndarray:
     """torch's kaiming_uniform_ with its leaky-relu gain: bound = gain * sqrt(3 / fan_in)."""
+    if min(shape) < 0:
+        raise RuntimeError(f"Trying to create tensor with negative dimension {min(shape)}: "
+                           f"{list(shape)}")
+    if 0 in shape:  # torch warns that this is a no-op, and draws nothing
+        return np.empty(shape, dtype=np.float32)
     gain = math.sqrt(2.0 / (1 + a**2))
     bound = math.sqrt(3.0) * (gain / math.sqrt(fan_in(shape)))
     return uniform(shape, -bound, bound)

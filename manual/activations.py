@@ -45,6 +45,11 @@ from manual.tensor import Tensor, record
 
 def relu(input: Tensor) -> Tensor:
     """max(x, 0) elementwise, with NaN and -0.0 passed through as torch passes them."""
+    if not isinstance(input, Tensor):
+        raise TypeError("relu(): argument 'input' (position 1) must be Tensor, not "
+                        f"{type(input).__name__}")
+    if input.dtype == bool:
+        raise RuntimeError("Boolean inputs not supported for relu")
     x = input.array
     zero = x.dtype.type(0)
     y = np.where(x < 0, zero, x)                                  # (1)
@@ -76,7 +81,7 @@ class Sequential(Module):
         for name, module in named:
             if not isinstance(module, Module):
                 name_of = getattr(module, "__qualname__", type(module).__qualname__)
-                raise TypeError(f"{name_of} is not a Module subclass")
+                raise TypeError(f"{name_of} is not a Module subclass (child {name}: {module!r})")
             setattr(self, name, module)  # Module.__setattr__ registers it as a child
 
     def forward(self, input: Tensor) -> Tensor:

@@ -66,6 +66,8 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
     _check(input, target, weight, ignore_index, reduction, label_smoothing, probabilities)
     axis = 0 if input.ndim == 1 else 1                            # the class dim
     x, y = input.array, target.array
+    if x.dtype.kind != "f":  # an empty input, with probabilities: torch runs no kernel
+        x = x.astype(y.dtype)
     w = _class_weights(weight, x, axis)                           # (1, C, 1, ...)
     eps = max(label_smoothing, 0.0)                               # torch smooths only eps > 0
     logp = _log_softmax(x, axis)                                  # (1)
@@ -108,7 +110,7 @@ class CrossEntropyLoss(Module):
 
 def _log_softmax(x: np.ndarray, axis: int) -> np.ndarray:
     """(1): x - m - log sum exp(x - m), in torch's order (the max first, log last)."""
-    shifted = x - x.max(axis=axis, keepdims=True)                 # every exponent <= 0
+    shifted = x - x.max(axis=axis, keepdims=True, initial=-np.inf)  # every exponent <= 0
     return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
 
 
@@ -136,7 +138,7 @@ def _class_terms(logp: np.ndarray, t: np.ndarray, w: np.ndarray, axis: int, eps:
     a = dtype(1 - eps) * w_t * one_hot                            # the factors a, for (9)
     if eps > 0:
         smooth = np.where(kept, -(logp * w).sum(axis=axis), 0)    # (3)
-        per_class = dtype(eps / n_classes)
+        per_class = dtype(eps / n_classes if n_classes else np.inf)  # no classes: inf, as torch
         loss = dtype(1 - eps) * loss + _reduce(smooth, denom, reduction) * per_class  # (4)
         a = a + per_class * w
     a = np.where(kept_1, a, 0)                                    # ignored samples: a = 0
@@ -147,9 +149,11 @@ def _probability_terms(logp: np.ndarray, y: np.ndarray, w: np.ndarray, axis: int
                        reduction: str) -> _Terms:
     """(6)-(8): the reduced loss, the factors a of -logp, D, and the samples (all kept)."""
     dtype, n_classes = logp.dtype.type, logp.shape[axis]
-    q = y * dtype(1 - eps) + dtype(eps / n_classes) if eps > 0 else y  # (6)
+    per_class = dtype(eps / n_classes if n_classes else np.inf)   # no classes: inf, as torch
+    q = y * dtype(1 - eps) + per_class if eps > 0 else y          # (6)
     loss_i = -(logp * q * w).sum(axis=axis)                       # (7)
-    denom = np.asarray(logp.size // n_classes, dtype=logp.dtype)  # D of (8): N samples
+    with np.errstate(invalid="ignore"):                           # no classes: 0 / 0 = nan
+        denom = np.asarray(np.true_divide(logp.size, n_classes), dtype=logp.dtype)  # D of (8)
     kept = np.ones(loss_i.shape, dtype=bool)
     return _reduce(loss_i, denom, reduction), q * w, denom, kept
 
@@ -172,6 +176,19 @@ def _check(input: Tensor, target: Tensor, weight: Tensor | None, ignore_index: i
         raise ValueError(f"{reduction} is not a valid value for reduction")
     if label_smoothing > 1.0:
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+    if input.ndim == 0:  # torch looks for the class dim 1 and finds none
+        if probabilities:
+            _check_probabilities(target, ignore_index)
+        raise IndexError("Dimension specified as 1 but tensor has no dimensions: input of "
+                         "size []")
+    if probabilities:
+        _check_probabilities(target, ignore_index)
+    elif input.ndim > 2 and input.shape[1] == 0 and target.numel():  # torch's spatial kernel
+        raise RuntimeError(f"size mismatch (got input: {list(input.shape)}, target: "
+                           f"{list(target.shape)}): no classes")
+    if input.dtype.kind != "f" and (input.numel() or not probabilities):  # no integer kernels
+        raise NotImplementedError(f'"log_softmax" not implemented for \'{_torch_name(input)}\': '
+                                  f"input of dtype {input.dtype}")
     n_classes = input.shape[0 if input.ndim == 1 else 1]
     if weight is not None and weight.shape != (n_classes,):
         raise RuntimeError(
@@ -181,9 +198,7 @@ def _check(input: Tensor, target: Tensor, weight: Tensor | None, ignore_index: i
     if weight is not None and weight.dtype != input.dtype:
         raise RuntimeError(f"expected scalar type {_torch_name(input)} but found "
                            f"{_torch_name(weight)}")
-    if probabilities:
-        _check_probabilities(target, ignore_index)
-    else:
+    if not probabilities:
         _check_classes(input, target, ignore_index, n_classes)
 
 
@@ -193,19 +208,21 @@ def _check_probabilities(target: Tensor, ignore_index: int) -> None:
         raise RuntimeError("Expected floating point type for target with class probabilities, "
                            f"got {_torch_name(target)}")
     if ignore_index >= 0:
-        raise RuntimeError("ignore_index is not supported for floating point target")
+        raise RuntimeError("ignore_index is not supported for floating point target, but got "
+                           f"ignore_index={ignore_index}")
 
 
 def _check_classes(input: Tensor, target: Tensor, ignore_index: int, n_classes: int) -> None:
     """Class targets are integers, shaped like the input without C, and in [0, C)."""
+    if input.ndim > 1 and (target.ndim == 0 or input.shape[0] != target.shape[0]):
+        raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target "
+                         f"batch_size ({target.shape[0] if target.ndim else 'none: a 0-d target'}"
+                         ").")
     if target.dtype.name not in ("int64", "uint8"):
         raise RuntimeError("expected target dtype to be Long or Byte, but got "
                            f"{_torch_name(target)}")
     if input.ndim > 2 and target.dtype.name == "uint8":  # the spatial kernel takes Long only
         raise RuntimeError("expected scalar type Long but found Byte")
-    if input.ndim > 1 and target.ndim > 0 and input.shape[0] != target.shape[0]:
-        raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target "
-                         f"batch_size ({target.shape[0]}).")
     expected = input.shape[:1] + input.shape[2:] if input.ndim > 1 else ()
     if target.shape != expected:
         raise RuntimeError(f"Expected target size {list(expected)}, got {list(target.shape)}")

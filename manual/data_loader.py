@@ -78,8 +78,10 @@ class TensorDataset:
     """Item i is ``(t[i] for t in tensors)``; every tensor must have the same first size."""
 
     def __init__(self, *tensors: Tensor) -> None:
-        if any(tensors[0].size(0) != t.size(0) for t in tensors):
-            raise AssertionError("Size mismatch between tensors")
+        for t in tensors:
+            if tensors[0].size(0) != t.size(0):
+                raise AssertionError(f"Size mismatch between tensors: first dims "
+                                     f"{tensors[0].size(0)} and {t.size(0)}")
         self.tensors = tensors
 
     def __getitem__(self, index: Any) -> tuple[Tensor, ...]:
@@ -97,7 +99,8 @@ class DataLoader:
                  generator: np.random.RandomState | None = None) -> None:
         # torch's refusals, in torch's order
         if sampler is not None and shuffle:
-            raise ValueError("sampler option is mutually exclusive with shuffle")
+            raise ValueError("sampler option is mutually exclusive with shuffle, but got "
+                             f"shuffle={shuffle}")
         if batch_size is None and drop_last:
             raise ValueError("batch_size=None option disables auto-batching and is mutually "
                              "exclusive with drop_last")

@@ -51,6 +51,11 @@ class Linear(Module):
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True) -> None:
         super().__init__()
+        if min(in_features, out_features) < 0:
+            raise RuntimeError(
+                f"Trying to create tensor with negative dimension "
+                f"{min(in_features, out_features)}: [{out_features}, {in_features}] "
+                f"(in_features={in_features}, out_features={out_features})")
         self.in_features = in_features
         self.out_features = out_features
         shape = (out_features, in_features)
@@ -79,5 +84,21 @@ def _check(input: Tensor, weight: Tensor, bias: Tensor | None) -> None:
         cols = input.shape[-1] if input.ndim else 1
         raise RuntimeError(
             f"mat1 and mat2 shapes cannot be multiplied ({rows}x{cols} and "
-            f"{'x'.join(map(str, weight.shape[::-1]))})"
+            f"{'x'.join(map(str, weight.shape[::-1]))}): input of size {list(input.shape)}, "
+            f"weight of size {list(weight.shape)}"
         )
+    out_shape = input.shape[:-1] + weight.shape[:1]
+    if bias is not None and not _fits(bias.shape, out_shape):
+        raise RuntimeError(
+            f"The expanded size of the tensor ({out_shape[-1]}) must match the existing size "
+            f"({bias.shape[-1]}) at non-singleton dimension {len(out_shape) - 1}: bias of size "
+            f"{list(bias.shape)}, output of size {list(out_shape)}"
+        )
+
+
+def _fits(shape: tuple[int, ...], target: tuple[int, ...]) -> bool:
+    """Does an array of ``shape`` broadcast to ``target`` without growing it (torch's expand)?"""
+    try:
+        return np.broadcast_shapes(shape, target) == target
+    except ValueError:
+        return False

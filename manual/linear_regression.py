@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from manual.mse_loss import _broadcast_shape
 from manual.tensor import Tensor
 
 # The book's eleven readings: Celsius, and the unknown thermometer's units.
@@ -63,6 +64,7 @@ def training_loop(n_epochs: int, learning_rate: float, params: Tensor, t_u: Tens
                   t_c: Tensor) -> Tensor:
     """Plain gradient descent on [w, b]; returns the fitted params."""
     params, t_u, t_c = np.array(params), np.asarray(t_u), np.asarray(t_c)
+    _broadcast_shape(t_u.shape, t_c.shape, ("t_u", "t_c"))         # torch's refusal, if any
     for _ in range(n_epochs):
         w, b = params
         t_p = model(t_u, w, b)

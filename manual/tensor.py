@@ -94,14 +94,36 @@ class Tensor:
     """A NumPy array (``.array``) plus what autograd needs: ``requires_grad``, ``grad``,
     ``grad_fn``. Build one with ``manual.tensor(...)``."""
 
-    __slots__ = ("array", "requires_grad", "grad", "grad_fn", "__weakref__")
+    __slots__ = ("array", "requires_grad", "_grad", "grad_fn", "__weakref__")
     __array_ufunc__ = None  # ndarray <op> Tensor defers to Tensor's reflected operators
 
     def __init__(self, array: np.ndarray, requires_grad: bool = False, grad_fn: Node | None = None):
         self.array = array
         self.requires_grad = requires_grad
-        self.grad: Tensor | None = None
+        self._grad: Tensor | None = None
         self.grad_fn = grad_fn
+
+    @property
+    def grad(self) -> Tensor | None:
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: Tensor | None) -> None:
+        """torch's checks: a gradient is a tensor of this tensor's shape and dtype, or None."""
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError("assigned grad expected to be a Tensor or None but got grad of "
+                                f"type {type(value).__name__}")
+            if value.shape != self.shape:
+                raise RuntimeError(
+                    f"attempting to assign a gradient of size '{list(value.shape)}' to a tensor "
+                    f"of size '{list(self.shape)}'. Please ensure that the gradient and the "
+                    "tensor are the same size")
+            if value.dtype != self.dtype:
+                raise RuntimeError(
+                    f"attempting to assign a gradient with dtype '{value.dtype}' to a tensor "
+                    f"with dtype '{self.dtype}'. The gradient must match the tensor's dtype")
+        self._grad = value
 
     # -- what a tensor is ------------------------------------------------------------------
 
@@ -492,7 +514,8 @@ def _cast(t: Tensor, dtype: np.dtype) -> Tensor:
 
 def _power(base: np.ndarray, exponent: float | int) -> np.ndarray:
     """base ** exponent as torch's CPU kernel computes it: a few exponents by multiplication
-    (2: b*b, 3: b*b*b, -1: 1/b, -2: 1/(b*b)), 0.5 by sqrt, the rest by libm's pow."""
+    (2: b*b, 3: b*b*b, -1: 1/b, -2: 1/(b*b)), 0.5 by sqrt, -0.5 by 1/sqrt, the rest by libm's
+    pow (which differs at the edges: pow(-inf, -0.5) is 0, 1/sqrt(-inf) is NaN)."""
     if base.dtype.kind != "f":
         return base**exponent
     special = {
@@ -501,6 +524,7 @@ def _power(base: np.ndarray, exponent: float | int) -> np.ndarray:
         -1: lambda b: 1 / b,
         -2: lambda b: 1 / (b * b),
         0.5: np.sqrt,
+        -0.5: lambda b: 1 / np.sqrt(b),
     }
     power = special.get(exponent, lambda b: b**exponent)
     return np.asarray(power(base)).astype(base.dtype, copy=False)
@@ -546,11 +570,22 @@ def _combine(higher: np.dtype | None, lower: np.dtype | None) -> np.dtype | None
 def _operands(a: Tensor, b: Operand, true_division: bool = False) -> tuple[Tensor, Tensor]:
     """Both operands as tensors of the result's dtype (a Python number becomes a 0-d tensor)."""
     dtype = _result_dtype(a, b)
+    if isinstance(b, (Tensor, np.ndarray)) and a.shape != np.shape(b):
+        _check_broadcast(a.shape, np.shape(b))
     if true_division and dtype.kind in "biu":
         dtype = float32  # torch's true division of integers gives the default float dtype
     if not isinstance(b, Tensor):
         b = Tensor(np.asarray(b).astype(dtype, copy=False))
     return _as_dtype(a, dtype), _as_dtype(b, dtype)
+
+
+def _check_broadcast(a: tuple[int, ...], b: tuple[int, ...]) -> None:
+    """torch's refusal of shapes that do not broadcast, naming the first dim that clashes."""
+    for dim in range(1, min(len(a), len(b)) + 1):
+        if a[-dim] != b[-dim] and 1 not in (a[-dim], b[-dim]):
+            raise RuntimeError(
+                f"The size of tensor a ({a[-dim]}) must match the size of tensor b ({b[-dim]}) "
+                f"at non-singleton dimension {max(len(a), len(b)) - dim}")
 
 
 def _as_dtype(t: Tensor, dtype: np.dtype) -> Tensor:

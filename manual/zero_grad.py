@@ -23,6 +23,11 @@ from manual.tensor import Tensor
 
 def zero_grad(params: Iterable[Tensor], set_to_none: bool = True) -> None:
     """Set every existing ``p.grad`` to None, or to zeros in place."""
+    if isinstance(params, Tensor):  # as torch's optimizer refuses one, rather than its rows
+        raise TypeError("params argument given to the optimizer should be an iterable of "
+                        "Tensors or dicts, but got manual.Tensor")
+    if not isinstance(params, Iterable):
+        raise TypeError(f"'{type(params).__name__}' object is not iterable: params={params!r}")
     for p in params:
         if p.grad is None:
             continue

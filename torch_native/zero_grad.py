@@ -25,6 +25,8 @@ import torch
 
 def zero_grad(params: Iterable[torch.Tensor], set_to_none: bool = True) -> None:
     """Set every existing ``p.grad`` to None, or to zeros in place."""
-    params = list(params)
-    if params:
-        torch.optim.Optimizer(params, defaults={}).zero_grad(set_to_none=set_to_none)
+    if not isinstance(params, torch.Tensor):  # a bare tensor: the optimizer refuses it
+        params = list(params)
+        if not params:
+            return
+    torch.optim.Optimizer(params, defaults={}).zero_grad(set_to_none=set_to_none)
