@@ -9,7 +9,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt
 
-.PHONY: demo test lint clean
+.PHONY: demo test lint mutation clean bench
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -28,8 +28,25 @@ demo: $(VENV)/.demo-installed
 test: $(VENV)/.test-installed
 	$(PY) -m pytest
 
+bench: $(VENV)/.demo-installed
+	$(PY) benchmarks/bench.py
+
+$(VENV)/.dev-installed: pyproject.toml constraints.txt | $(PY)
+	$(PIP) -e '.[test,dev]'
+	touch $@
+
+# Mutation testing of manual/ with mutmut ([tool.mutmut] in pyproject.toml); slow, so not
+# part of 'make test'. MUTANTS='manual.sgd*' narrows the run to one module's mutants.
+mutation: $(VENV)/.dev-installed
+	nice $(VENV)/bin/mutmut run $(MUTANTS)
+	$(VENV)/bin/mutmut export-cicd-stats
+	$(PY) -c 'import json; s = json.load(open("mutants/mutmut-cicd-stats.json")); \
+	k = s["killed"] + s["timeout"]; \
+	n = k + s["survived"] + s["no_tests"] + s["suspicious"] + s["segfault"]; \
+	print(f"mutation score: {k} of {n} mutants run killed, {100 * k / max(n, 1):.1f}%")'
+
 lint: $(VENV)/.test-installed
 	$(VENV)/bin/ruff check .
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis .ruff_cache *.egg-info
+	rm -rf $(VENV) .pytest_cache .hypothesis .ruff_cache *.egg-info mutants

@@ -15,7 +15,11 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from reference import checks, demo, models, pairs, show, trace
+from reference import checks, demo, doctor, models, pairs, show, trace
+from reference import draw as drawing
+from reference import site as reading_room
+from reference.pitfalls import PITFALLS
+from reference.pitfalls import view as pitfall_view
 
 EXAMPLES = """\
 examples:
@@ -26,6 +30,10 @@ examples:
   dealias check                         every pair, float32 and float64
   dealias check linear sgd --examples 200 --dtype float64
   dealias trace --model mlp --optimizer adam --steps 50
+  dealias draw conv2d --padding 1       a convolution, drawn frame by frame
+  dealias site --out site               the twins side by side, as web pages
+  dealias pitfalls forgotten-zero-grad   a classic bug and its fix, run on both engines
+  dealias doctor my_step.py:step         run your training step, name its pitfalls
 """
 
 
@@ -85,6 +93,26 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", type=int, default=0)
     run.add_argument("--lr", type=_positive_float, default=None)
     run.set_defaults(run=_trace)
+
+    drawing.add_parsers(commands)
+    commands.choices["draw"].set_defaults(run=_draw)
+    run = commands.add_parser("site", help="build a static reading room: twins side by side")
+    run.add_argument("--out", required=True, metavar="DIR", help="the folder to write")
+    run.add_argument("--examples", type=_positive_int, default=20,
+                     help="examples per check shown on the index (default: 20)")
+    run.set_defaults(run=_site)
+
+    run = commands.add_parser("pitfalls", help="classic training-loop bugs, each with its fix")
+    run.add_argument("name", nargs="?", metavar="NAME", help="a pitfall (default: list them)")
+    run.set_defaults(run=_pitfalls)
+
+    run = commands.add_parser("doctor", help="run your training step, name the pitfalls it shows",
+                              epilog=doctor.EPILOG,
+                              formatter_class=argparse.RawDescriptionHelpFormatter)
+    run.add_argument("target", metavar="MODULE:FUNCTION",
+                     help="FILE.py:FUNCTION or package.module:FUNCTION")
+    run.add_argument("--steps", type=_positive_int, default=5, help="default: 5")
+    run.set_defaults(run=_doctor)
     return parser
 
 
@@ -223,6 +251,63 @@ def _trace(args: argparse.Namespace, console: Console) -> int:
     console.print(f"[red]the loops part at[/red] {report.divergence}", highlight=False,
                   soft_wrap=True)
     return 1
+
+
+# -- draw and site ---------------------------------------------------------------------------
+
+def _draw(args: argparse.Namespace, console: Console) -> int:
+    with console.status(f"drawing {args.picture}"):
+        try:
+            written = drawing.draw(args)
+        except drawing.DrawError as error:
+            raise UsageError(str(error)) from None
+    for path in written:
+        console.print(f"written: {path}", highlight=False)
+    return 0
+
+
+def _site(args: argparse.Namespace, console: Console) -> int:
+    with _progress(console) as progress:
+        task = progress.add_task("building the site", total=None)
+
+        def step(what: str, done: int, total: int) -> None:
+            progress.update(task, description=what, completed=done, total=total)
+
+        try:
+            index = reading_room.build(args.out, args.examples, on_step=step)
+        except reading_room.SiteError as error:
+            raise UsageError(str(error)) from None
+    console.print(f"site written: open {index} in a browser ({index.resolve().as_uri()})",
+                  highlight=False, soft_wrap=True)
+    return 0
+
+
+# -- pitfalls and doctor ---------------------------------------------------------------------
+
+def _pitfalls(args: argparse.Namespace, console: Console) -> int:
+    if args.name is None:
+        console.print(pitfall_view.listing())
+        return 0
+    if args.name not in PITFALLS:
+        raise UsageError(f"unknown pitfall {args.name!r}; choose from: {', '.join(PITFALLS)}")
+    pitfall = PITFALLS[args.name]
+    with console.status("running") as status:
+        runs = pitfall_view.measure(pitfall, on_run=lambda what: status.update(f"running the "
+                                                                                f"{what}"))
+    if not console.is_terminal:
+        console = Console(width=max(console.width, 200), no_color=True, highlight=False)
+    console.print(pitfall_view.detail(pitfall, runs, plain=not console.is_terminal))
+    return 0
+
+
+def _doctor(args: argparse.Namespace, console: Console) -> int:
+    with console.status(f"running {args.target}"):
+        try:
+            diagnosis = doctor.diagnose(args.target, args.steps)
+        except doctor.DoctorError as error:
+            raise UsageError(str(error)) from None
+    console.print(doctor.report(diagnosis), highlight=False, soft_wrap=True)
+    return 1 if diagnosis.findings or diagnosis.error else 0
 
 
 if __name__ == "__main__":
