@@ -20,7 +20,16 @@ import numpy as np
 from manual.no_grad import no_grad
 from manual.tensor import Tensor
 
-IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+
+class IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
+    """What ``load_state_dict`` could not match: torch's ``_IncompatibleKeys``."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        if not self.missing_keys and not self.unexpected_keys:
+            return "<All keys matched successfully>"
+        return super().__repr__()
 
 
 class Module:
@@ -83,16 +92,26 @@ class Module:
 
     def load_state_dict(self, state_dict: Mapping[str, Any],
                         strict: bool = True) -> IncompatibleKeys:
-        """Copy values in place; with ``strict``, missing or unexpected keys are an error."""
+        """Copy, in place, every value whose key and shape match; then raise for wrong shapes
+        and (with ``strict``) for missing or unexpected keys. As in torch, the values that
+        match are copied even when the load then fails."""
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
         own = dict(self._named_state())
         missing = [key for key in own if key not in state_dict]
-        unexpected = [key for key in state_dict if key not in own]
-        errors = [
-            f"size mismatch for {key}: copying a param with shape {np.shape(value)} from "
-            f"checkpoint, the shape in current model is {own[key].shape}."
-            for key, value in state_dict.items()
-            if key in own and tuple(np.shape(value)) != own[key].shape
-        ]
+        unexpected = self._unexpected_keys(state_dict)
+        errors = []
+        with no_grad():
+            for key, t in own.items():
+                if key not in state_dict:
+                    continue
+                value = state_dict[key]
+                if tuple(np.shape(value)) != t.shape:
+                    errors.append(f"size mismatch for {key}: copying a param with shape "
+                                  f"{np.shape(value)} from checkpoint, the shape in current "
+                                  f"model is {t.shape}.")
+                else:
+                    t.copy_(np.asarray(value))
         if strict:
             errors = [_keys_error("Missing", missing),
                       _keys_error("Unexpected", unexpected)] + errors
@@ -102,11 +121,21 @@ class Module:
                 f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
                 + "\n\t".join(errors)
             )
-        with no_grad():
-            for key, value in state_dict.items():
-                if key in own:
-                    own[key].copy_(np.asarray(value))
         return IncompatibleKeys(missing, unexpected)
+
+    def _unexpected_keys(self, state_dict: Mapping[str, Any], prefix: str = "") -> list[str]:
+        """Keys that name nothing here, in torch's order: this module's, then each child's."""
+        local = {name for table in (self._parameters, self._buffers)
+                 for name, t in table.items() if t is not None}
+        unexpected = []
+        for key in state_dict:
+            if key.startswith(prefix):
+                head, dot, _ = key[len(prefix):].partition(".")
+                if head not in (self._modules if dot else local):
+                    unexpected.append(key)
+        for name, child in self._modules.items():
+            unexpected += child._unexpected_keys(state_dict, prefix + name + ".")
+        return unexpected
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.extra_repr()})"

@@ -89,14 +89,16 @@ class Optimizer:
     def state_dict(self) -> dict[str, Any]:
         """torch's layout: parameters replaced by their index across all groups."""
         index: dict[Tensor, int] = {}
-        groups = []
+        groups, start = [], 0
         for group in self.param_groups:
             packed = {key: value for key, value in group.items() if key != "params"}
-            for p in group["params"]:
-                index.setdefault(p, len(index))
+            for i, p in enumerate(group["params"], start):
+                index[p] = i                      # a repeated parameter: its last number
             packed["params"] = [index[p] for p in group["params"]]
             groups.append(packed)
-        state = {index[p]: values for p, values in self.state.items()}
+            start += len(group["params"])
+        state = {(index[p] if isinstance(p, Tensor) else p): values
+                 for p, values in self.state.items()}
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
@@ -117,6 +119,9 @@ class Optimizer:
         }
         self.state = defaultdict(dict)
         for key, values in state_dict["state"].items():
+            if key not in params:                 # state of no parameter here: kept as is
+                self.state[key] = values
+                continue
             param = params[key]
             self.state[param] = {name: _as_state(value, param, name)
                                  for name, value in values.items()}

@@ -1,0 +1,104 @@
+"""Tests written for mutants of manual/ that the rest of the suite let survive (make mutation;
+docs/mutation.md lists each survivor and what became of it)."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+import manual
+import manual.adam
+import manual.linear
+import manual.sgd
+import torch_native.adam
+import torch_native.linear
+import torch_native.sgd
+from manual._rounding import fused_add
+
+
+def test_module_zero_grad_sets_grads_to_none_by_default():
+    # manual._module: Module.zero_grad(set_to_none=True), as torch.nn.Module's
+    layer = manual.linear.Linear(2, 1)
+    layer(manual.tensor([[1.0, 2.0]])).sum().backward()
+    layer.zero_grad()
+    assert layer.weight.grad is None and layer.bias.grad is None
+    layer(manual.tensor([[1.0, 2.0]])).sum().backward()
+    layer.zero_grad(set_to_none=False)
+    assert np.array_equal(layer.weight.grad.array, np.zeros((1, 2), np.float32))
+
+
+def test_linear_names_its_node_and_prints_as_torch():
+    # manual.linear: the node's name is torch's (AddmmBackward0), and the repr says the bias
+    x = manual.tensor([[1.0, 2.0]])
+    layer = manual.linear.Linear(2, 3)
+    t_layer = torch_native.linear.Linear(2, 3)
+    assert layer(x).grad_fn.name() == t_layer(torch.tensor([[1.0, 2.0]])).grad_fn.name()
+    for bias in (True, False):
+        assert repr(manual.linear.Linear(2, 3, bias=bias)) == repr(torch.nn.Linear(2, 3, bias))
+
+
+def _sgd_after_one_step(dtype=np.float32):
+    p = manual.tensor(np.array([1.0, 2.0], dtype), requires_grad=True)
+    opt = manual.sgd.SGD([p], lr=0.1, momentum=0.9)
+    (p * p).sum().backward()
+    opt.step()
+    return p, opt
+
+
+def test_optimizer_zero_grad_sets_grads_to_none_by_default():
+    p, opt = _sgd_after_one_step()
+    opt.zero_grad()
+    assert p.grad is None
+
+
+def test_optimizer_load_leaves_the_given_state_dict_as_it_was():
+    _, source = _sgd_after_one_step()
+    state_dict = source.state_dict()
+    _, opt = _sgd_after_one_step()
+    opt.load_state_dict(state_dict)
+    assert state_dict["param_groups"][0]["params"] == [0]  # indices, not the parameters
+
+
+def test_optimizer_load_keeps_numbers_and_casts_tensors_to_the_parameter_dtype():
+    # as torch's _process_value_according_to_param_policy: floats follow the parameter
+    _, source = _sgd_after_one_step(np.float32)
+    state_dict = source.state_dict()
+    state_dict["state"] = {7: {"unknown": 1}, 0: dict(state_dict["state"][0], note=1.5)}
+    p, opt = _sgd_after_one_step(np.float64)
+    opt.load_state_dict(state_dict)
+    assert opt.state[p]["momentum_buffer"].dtype == np.float64
+    assert opt.state[p]["note"] == 1.5 and isinstance(opt.state[p]["note"], float)
+    assert opt.state[7] == {"unknown": 1}                # an unknown index first, then ours
+
+
+def test_optimizer_defaults_are_torchs():
+    # manual.sgd, manual.adam: every default hyperparameter, as torch's param_groups show it
+    m, t = manual.tensor([1.0], requires_grad=True), torch.tensor([1.0], requires_grad=True)
+    for name in ("sgd.SGD", "adam.Adam", "adam.AdamW"):
+        module, cls = name.split(".")
+        m_group = getattr(getattr(manual, module), cls)([m]).param_groups[0]
+        t_group = getattr(getattr(torch_native, module), cls)([t]).param_groups[0]
+        assert {k: v for k, v in m_group.items() if k != "params"} == \
+            {k: v for k, v in t_group.items() if k != "params"}, name
+
+
+def test_sgd_with_weight_decay_of_exactly_one_as_torch():
+    p, q = manual.tensor([1.0, -3.0], requires_grad=True), torch.tensor([1.0, -3.0],
+                                                                        requires_grad=True)
+    p.grad, q.grad = manual.tensor([0.5, 0.25]), torch.tensor([0.5, 0.25])
+    manual.sgd.SGD([p], lr=0.1, weight_decay=1.0).step()
+    torch_native.sgd.SGD([q], lr=0.1, weight_decay=1.0).step()
+    assert np.array_equal(p.array, q.detach().numpy())
+
+
+def test_fused_add_promotes_and_handles_integers_as_torch():
+    # manual._rounding.fused_add: a.add(b, alpha) with mixed float dtypes and with integers
+    a32, b64 = np.float32([1.0, 2.5]), np.float64([1e-9, 3.0])
+    got = fused_add(a32, b64, alpha=0.5)
+    want = torch.from_numpy(a32).add(torch.from_numpy(b64), alpha=0.5).numpy()
+    assert got.dtype == want.dtype and np.array_equal(got, want)
+    got = fused_add(b64, a32, alpha=0.5)
+    want = torch.from_numpy(b64).add(torch.from_numpy(a32), alpha=0.5).numpy()
+    assert got.dtype == want.dtype and np.array_equal(got, want)
+    ints = fused_add(np.int64([1, 2]), np.int64([3, 4]), alpha=2)
+    assert ints.tolist() == torch.tensor([1, 2]).add(torch.tensor([3, 4]), alpha=2).tolist()
