@@ -25,6 +25,7 @@ aten/src/ATen/cpu/vec/vec_base.h (``fmadd``).
 
 from __future__ import annotations
 
+import sys
 from fractions import Fraction
 from typing import Any
 
@@ -43,10 +44,7 @@ def fma(x: Any, y: Any, z: np.ndarray) -> np.ndarray:
     """x * y + z rounded once to z's dtype (float32 or float64), as a fused multiply-add."""
     z = np.asarray(z)
     if z.dtype == np.float32:
-        # x * y is exact in float64; their sum rounded to odd there rounds to float32 right
-        with np.errstate(over="ignore", invalid="ignore"):
-            product = np.asarray(x, np.float64) * np.asarray(y, np.float64)
-            return _add_round_to_odd(z.astype(np.float64), product).astype(np.float32)
+        return _fma32(x, y, z)
     x, y, z = np.broadcast_arrays(np.asarray(x, z.dtype), np.asarray(y, z.dtype), z)
     out = np.array(_fma64(x, y, z))
     # below 2^-969 the exact split of x * y underflows: those few elements, in exact rationals
@@ -55,6 +53,32 @@ def fma(x: Any, y: Any, z: np.ndarray) -> np.ndarray:
     out[tiny] = [float(Fraction(a) * Fraction(b) + Fraction(c))
                  for a, b, c in zip(x[tiny].tolist(), y[tiny].tolist(), z[tiny].tolist())]
     return out
+
+
+def _fma32(x: Any, y: Any, z: np.ndarray) -> np.ndarray:
+    """x * y + z for float32: exact product and rounded sum in float64, then to float32.
+
+    Rounding twice (to 53 bits, then to 24) differs from rounding once only where the float64
+    sum lands exactly halfway between two float32 values; those few elements (and any in
+    float32's subnormal range, where the halfway bits sit elsewhere) are redone rounding to
+    odd, which makes the second rounding right.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        wide = np.asarray(np.multiply(x, y, dtype=np.float64))            # exact
+        wide = np.add(wide, z, out=wide if wide.shape == np.shape(z) else None)  # rounded once
+        out = np.asarray(wide.astype(np.float32))
+        halfway = (_low_word(wide) & np.uint32(0x1FFF_FFFF)) == np.uint32(0x1000_0000)
+        halfway |= np.abs(out) < np.finfo(np.float32).tiny
+        if halfway.any():
+            xs, ys, zs = (a[halfway].astype(np.float64) for a in np.broadcast_arrays(x, y, z))
+            out[halfway] = _add_round_to_odd(zs, xs * ys).astype(np.float32)
+    return out
+
+
+def _low_word(a: np.ndarray) -> np.ndarray:
+    """The low 32 bits of each float64 (the 29 that float32 drops, and 3 more)."""
+    words = a.reshape(-1).view(np.uint32).reshape(*a.shape, 2)  # (..., 2): two words each
+    return words[..., 0 if sys.byteorder == "little" else 1]
 
 
 def _fma64(x: np.ndarray, y: np.ndarray, z: np.ndarray) -> np.ndarray:

@@ -72,15 +72,19 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None,
     if bias is not None:
         y = y + bias.array[:, None, None]                             # (4)
 
+    wants_dx = input.requires_grad  # a batch of images does not: torch skips (6) then too
+
     def derivative(dy):
         dy_g = _group_pixels(dy.reshape(y.shape), groups)             # (G, N Ho Wo, C_out/G)
         dw = dy_g.transpose(0, 2, 1) @ cols                           # (5) (G, C_out/G, K)
+        db = dy.reshape(y.shape).sum(axis=(0, 2, 3))                  # (7) (C_out,)
+        if not wants_dx:
+            return None, _weight_from_matrix(dw, w.shape), db
         taps = w.reshape(groups, -1, *w.shape[1:])                    # (G, C_out/G, C_in/G, kh, kw)
         dx_pad = _col2im(lambda u, v: _pixels_last(dy_g @ taps[..., u, v], n, h_out, w_out),
                          x_pad.shape, kernel, stride, dilation)       # (6) (N, Hp, Wp, C_in)
         (top, _), (left, _) = pads
         dx = dx_pad[:, top:top + x.shape[2], left:left + x.shape[3]]  # (N, H, W, C_in)
-        db = dy.reshape(y.shape).sum(axis=(0, 2, 3))                  # (7) (C_out,)
         return (dx.transpose(0, 3, 1, 2).reshape(input.shape), _weight_from_matrix(dw, w.shape),
                 db)
 

@@ -32,12 +32,13 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     x, w = input.array, weight.array
     y = x @ w.T                                                   # (1) (*, out)
     if bias is not None:
-        y = y + bias.array
+        y = y + bias.array                                        # (1)
+    wants_dx = input.requires_grad  # a batch of data does not: torch skips (2) then too
 
     def derivative(dy):
         dy_2d = dy.reshape(-1, dy.shape[-1])                      # (B, out)
         x_2d = x.reshape(-1, x.shape[-1])                         # (B, in)
-        dx = dy @ w                                               # (2) (*, in)
+        dx = dy @ w if wants_dx else None                         # (2) (*, in)
         dw = dy_2d.T @ x_2d                                       # (3) (out, in)
         db = dy_2d.sum(axis=0)                                    # (4) (out,)
         return dx, dw, db
