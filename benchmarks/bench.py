@@ -1,8 +1,8 @@
 """The manual engine's speed and memory, as a ratio to torch's on the same machine.
 
-Each figure is measured in this one process with the same thread count for NumPy's BLAS and
+Each time is measured in this one process with the same thread count for NumPy's BLAS and
 torch (``--threads``, default: every core), as the median of repeated runs (``--repeat``).
-Peak memory is measured in a fresh process per side (``ru_maxrss``), after the same set-up.
+Peak memory is measured in a fresh process per side (benchmarks/peak_memory.py).
 
     python benchmarks/bench.py              (make bench)
     python benchmarks/bench.py --markdown   the table for the README
@@ -19,11 +19,11 @@ for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(variable, THREADS)  # before NumPy and torch load their BLAS
 
 import platform  # noqa: E402
-import resource  # noqa: E402
 import statistics  # noqa: E402
 import subprocess  # noqa: E402
 import time  # noqa: E402
 from collections.abc import Callable  # noqa: E402
+from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
@@ -109,27 +109,15 @@ WORKLOADS = {
 }
 
 
-def peak_memory(side: str) -> int:
-    """How far 100 MLP steps raise resident memory's high-water mark above the set-up's
-    resident memory (bytes), in a fresh process per side so neither inherits the other's."""
-    out = subprocess.run([sys.executable, __file__, "--peak", side, "100"],
-                         capture_output=True, text=True, check=True)
-    return int(out.stdout.split()[-1])
-
-
-def _resident() -> int:
-    """Current resident memory in bytes (Linux)."""
-    with open("/proc/self/statm") as statm:
-        return int(statm.read().split()[1]) * resource.getpagesize()
-
-
-def _peak_child(side: str, steps: int) -> None:
-    run = mlp_step(side)
-    start = _resident()
-    for _ in range(steps):
-        run()
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # the high-water mark
-    print(max(peak - start, 0))
+def peak_memory(side: str) -> tuple[int, int]:
+    """(peak, added): the peak resident memory of a fresh process running 100 MLP steps
+    (benchmarks/peak_memory.py: the manual side never loads torch), and how much of it the
+    steps add to a process that builds the same model and runs none."""
+    script = str(Path(__file__).with_name("peak_memory.py"))
+    peaks = [int(subprocess.run([sys.executable, script, side, str(steps)], check=True,
+                                capture_output=True, text=True).stdout)
+             for steps in (100, 0)]
+    return peaks[0], max(peaks[0] - peaks[1], 0)
 
 
 def main() -> int:
@@ -137,12 +125,8 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=int(THREADS))
     parser.add_argument("--repeat", type=int, default=None, help="override each repeat count")
     parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
-    parser.add_argument("--peak", nargs=2, metavar=("SIDE", "STEPS"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    if args.peak:
-        _peak_child(args.peak[0], int(args.peak[1]))
-        return 0
     rows = []
     for name, (build, repeat, number) in WORKLOADS.items():
         seconds = {side: median_seconds(build(side), args.repeat or repeat, number)
@@ -167,9 +151,11 @@ def _print(rows, memory, machine: str, markdown: bool) -> None:
     lines = ["| workload | manual | torch | manual / torch |", "|---|---:|---:|---:|"]
     for name, m, t in rows:
         lines.append(f"| {name} | {_time(m)} | {_time(t)} | {m / t:.2f}x |")
-    m, t = memory["manual"], memory["torch"]
-    lines.append(f"| peak memory of 100 MLP steps | {m / 2**20:.1f} MiB | {t / 2**20:.1f} MiB "
-                 f"| {m / max(t, 1):.2f}x |")
+    (m, m_steps), (t, t_steps) = memory["manual"], memory["torch"]
+    lines.append(f"| peak memory, process running 100 MLP steps | {m / 2**20:.0f} MiB | "
+                 f"{t / 2**20:.0f} MiB | {m / t:.2f}x |")
+    lines.append(f"| of which the 100 steps add | {m_steps / 2**20:.1f} MiB | "
+                 f"{t_steps / 2**20:.1f} MiB | {m_steps / max(t_steps, 1):.2f}x |")
     print(f"Measured on: {machine}\n")
     print("\n".join(lines) if markdown else "\n".join(
         line.replace("|", " ").rstrip() for line in lines if not line.startswith("|---")))
