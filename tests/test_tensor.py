@@ -168,11 +168,12 @@ def test_unpacking_and_indexing_carry_gradients():
     params = manual.tensor([2.0, 1.0], requires_grad=True)
     w, b = params
     x = manual.tensor([1.0, 2.0, 3.0])
-    ((w * x + b) ** 2).mean().backward()
+    ((w * x + b) ** 2).sum().backward()
     tp = torch.tensor([2.0, 1.0], requires_grad=True)
     tw, tb = tp
-    ((tw * torch.tensor([1.0, 2.0, 3.0]) + tb) ** 2).mean().backward()
-    np.testing.assert_allclose(params.grad.array, tp.grad.numpy(), rtol=1e-6)
+    ((tw * torch.tensor([1.0, 2.0, 3.0]) + tb) ** 2).sum().backward()
+    # small integers throughout: every sum is exact, whatever its order
+    assert params.grad.tolist() == tp.grad.tolist() == [68.0, 30.0]
 
 
 def test_item_and_numpy_refusals():
@@ -209,7 +210,10 @@ def test_numpy_operands_and_integers_promote_as_in_torch(expr):
     m = eval(expr, {"t": manual.tensor, "np": np})
     t = eval(expr, {"t": torch.tensor, "np": np})
     assert m.dtype == torch.empty(0, dtype=t.dtype).numpy().dtype, expr
-    np.testing.assert_allclose(m.array, t.numpy(), rtol=1e-6)
+    if m.dtype.kind != "f":
+        assert m.tolist() == t.tolist(), expr
+    else:
+        assert_twins_agree(expr, "libm" if "exp" in expr or "log" in expr else "exact", m, t)
 
 
 def test_np_array_of_a_tensor_is_a_copy():

@@ -85,3 +85,25 @@ def test_an_empty_loader_is_refused():
     opt = manual.sgd.SGD(model.parameters())
     with pytest.raises(ValueError, match="no batches"):
         manual.training_loop.train_epoch(model, manual.mse_loss.mse_loss, opt, [])
+
+
+def test_epoch_mean_is_over_batches_even_when_the_last_batch_is_smaller():
+    # 5 items in batches of 2: the last batch holds one item, and the epoch loss is the mean
+    # of the 3 batch losses (as both loops compute it), not the mean over the 5 items
+    rng = np.random.default_rng(3)
+    x, y = rng.standard_normal((5, 2)).astype(np.float32), rng.standard_normal((5, 1))
+    y = y.astype(np.float32)
+    losses = []
+    for lib, twin in ((manual, manual), (torch, torch_native)):
+        (manual.manual_seed if lib is manual else torch.manual_seed)(4)
+        model = twin.linear.Linear(2, 1)
+        optimizer = twin.sgd.SGD(model.parameters(), lr=0.0)
+        loader = [(lib.tensor(x[i:i + 2]), lib.tensor(y[i:i + 2])) for i in range(0, 5, 2)]
+        batch_losses = [twin.mse_loss.mse_loss(model(a), b).item() for a, b in loader]
+        epoch = twin.training_loop.train_epoch(model, twin.mse_loss.mse_loss, optimizer, loader)
+        assert epoch == sum(batch_losses) / 3
+        item_mean = sum(loss * len(b) for loss, (_, b) in zip(batch_losses, loader)) / 5
+        assert epoch != pytest.approx(item_mean)
+        losses.append(epoch)
+    assert_twins_agree("epoch mean", "training", np.float32(losses[0]), np.float32(losses[1]),
+                       scale=np.float32(abs(losses[1])))
