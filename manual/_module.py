@@ -106,6 +106,8 @@ class Module:
                 if key not in state_dict:
                     continue
                 value = state_dict[key]
+                if hasattr(value, "detach"):  # a tensor that may require grad: its values
+                    value = value.detach()
                 if tuple(np.shape(value)) != t.shape:
                     errors.append(f"size mismatch for {key}: copying a param with shape "
                                   f"{np.shape(value)} from checkpoint, the shape in current "

@@ -114,3 +114,14 @@ def test_refusals(twin):
                                                                                     np.float32)))
     with pytest.raises(RuntimeError, match="dtype"):
         lib.linear(twin.tensor(np.zeros((4, 3), np.float32)), twin.tensor(np.zeros((2, 3))))
+
+
+def test_load_state_dict_takes_tensors_that_require_grad():
+    # torch accepts dict(model.named_parameters()); so does the manual twin
+    torch_layer = torch_native.linear.Linear(3, 2)
+    layer = manual.linear.Linear(3, 2)
+    layer.load_state_dict(dict(torch_layer.named_parameters()))
+    np.testing.assert_array_equal(layer.weight.array, torch_layer.weight.detach().numpy())
+    other = manual.linear.Linear(3, 2)
+    other.load_state_dict(dict(layer.named_parameters()))
+    np.testing.assert_array_equal(other.bias.array, layer.bias.array)
