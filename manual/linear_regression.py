@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 from manual.mse_loss import _broadcast_shape
-from manual.tensor import Tensor
+from manual.tensor import Tensor, tensor
 
 # The book's eleven readings: Celsius, and the unknown thermometer's units.
 T_C = [0.5, 14.0, 15.0, 28.0, 11.0, 8.0, 3.0, -4.0, 6.0, 13.0, 21.0]
@@ -63,7 +63,8 @@ def grad_fn(t_u: np.ndarray, t_c: np.ndarray, t_p: np.ndarray, w: np.ndarray,
 def training_loop(n_epochs: int, learning_rate: float, params: Tensor, t_u: Tensor,
                   t_c: Tensor) -> Tensor:
     """Plain gradient descent on [w, b]; returns the fitted params."""
-    params, t_u, t_c = np.array(params), np.asarray(t_u), np.asarray(t_c)
+    # arrays as torch.tensor would make them: Python floats become float32
+    params, t_u, t_c = (tensor(a).array for a in (params, t_u, t_c))
     _broadcast_shape(t_u.shape, t_c.shape, ("t_u", "t_c"))         # torch's refusal, if any
     for _ in range(n_epochs):
         w, b = params
