@@ -57,7 +57,7 @@ def relu(input: Tensor) -> Tensor:
     def derivative(dy):
         return (np.where(y <= 0, dy.dtype.type(0), dy),)          # (2)
 
-    return record("ReluBackward0", y, (input,), derivative, saves=True)
+    return record("ReluBackward0", y, (input,), derivative, saves=True, reads_output=True)
 
 
 class ReLU(Module):

@@ -150,6 +150,7 @@ class Adam(Optimizer):
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # NaN, inf as torch
             denom = np.sqrt(v) / dtype(bias_correction2_sqrt) + dtype(group["eps"])  # (8)
             p.array += (dtype(-step_size) * state["exp_avg"].array) / denom         # (9)
+            p.mark_modified()
 
 
 class AdamW(Adam):

@@ -51,7 +51,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from manual import _init
 from manual._module import Module
-from manual.tensor import Tensor, record
+from manual.tensor import Tensor, needed, record
 
 _Pair = tuple[int, int]
 _Pads = tuple[_Pair, _Pair]  # ((top, bottom), (left, right))
@@ -90,7 +90,8 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None,
 
     inputs = (input, weight) if bias is None else (input, weight, bias)
     out = y if input.ndim == 4 else y[0]
-    return record("ConvolutionBackward0", out, inputs, derivative, saves=True)
+    return record("ConvolutionBackward0", out, inputs, derivative, saves=True,
+                  reads=needed((input, weight)))  # dW reads cols, a copy
 
 
 def _conv2d_loops(input: Tensor, weight: Tensor, bias: Tensor | None = None,

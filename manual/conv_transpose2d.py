@@ -73,7 +73,7 @@ from manual.conv2d import (
     _weight_from_matrix,
     _weight_matrix,
 )
-from manual.tensor import Tensor, record
+from manual.tensor import Tensor, needed, record
 
 
 def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None,
@@ -111,7 +111,8 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None,
 
     inputs = (input, weight) if bias is None else (input, weight, bias)
     out = y if input.ndim == 4 else y[0]
-    return record("ConvolutionBackward0", out, inputs, derivative, saves=True)
+    return record("ConvolutionBackward0", out, inputs, derivative, saves=True,
+                  reads=needed((input, weight), (weight, input)))
 
 
 def _conv_transpose2d_loops(input: Tensor, weight: Tensor, bias: Tensor | None = None,

@@ -23,7 +23,7 @@ import numpy as np
 
 from manual import _init
 from manual._module import Module
-from manual.tensor import Tensor, record
+from manual.tensor import Tensor, needed, record
 
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
@@ -44,7 +44,8 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         return dx, dw, db
 
     inputs = (input, weight) if bias is None else (input, weight, bias)
-    return record("AddmmBackward0", y, inputs, derivative, saves=True)
+    return record("AddmmBackward0", y, inputs, derivative, saves=True,
+                  reads=needed((input, weight), (weight, input)))
 
 
 class Linear(Module):

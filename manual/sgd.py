@@ -110,3 +110,4 @@ class SGD(Optimizer):
             else:
                 g = buf.array                                             # (4)
         p.array[...] = fused_add(p.array, g, alpha=-group["lr"])          # (5) in place
+        p.mark_modified()

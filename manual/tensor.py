@@ -53,10 +53,11 @@ class Node:
     ``order`` increases with every node made, so newer nodes always sit nearer the output.
     """
 
-    __slots__ = ("_name", "derivative", "inputs", "saves", "order", "retained", "shape", "dtype")
+    __slots__ = ("_name", "derivative", "inputs", "saves", "order", "retained", "shape", "dtype",
+                 "versions")
 
     def __init__(self, name: str, derivative: Derivative, inputs: Sequence[Tensor], saves: bool,
-                 out: np.ndarray):
+                 out: np.ndarray, watched: Sequence[Tensor] = ()):
         self._name = name
         self.derivative: Derivative | None = derivative
         self.inputs: tuple[Edge, ...] = tuple(_edge(t) for t in inputs)
@@ -64,6 +65,9 @@ class Node:
         self.order = next(_creation_order)
         self.retained: Tensor | None = None  # the output tensor, if it called retain_grad()
         self.shape, self.dtype = out.shape, out.dtype  # what the output's gradient must be
+        # the version of each tensor whose array the derivative reads: an in-place change
+        # after this point would make the gradient wrong, so backward refuses it (as torch)
+        self.versions = [(t, t._version[0]) for t in watched]
 
     def name(self) -> str:
         return self._name
@@ -72,12 +76,19 @@ class Node:
         """The local derivative: gradients of the inputs given the output's gradient."""
         if self.derivative is None:
             raise RuntimeError(_FREED)
+        for t, version in self.versions:
+            if t._version[0] != version:
+                raise RuntimeError(
+                    "one of the variables needed for gradient computation has been modified "
+                    f"by an inplace operation: [manual.Tensor {list(t.shape)}, {t.dtype}] is "
+                    f"at version {t._version[0]}; expected version {version} instead.")
         return self.derivative(grad)
 
     def release(self) -> None:
         """Free the saved arrays (a node that saved none stays usable, as in torch)."""
         if self.saves:
             self.derivative = None
+            self.versions = []
 
     def __repr__(self) -> str:
         return f"<{self._name}>"
@@ -94,7 +105,7 @@ class Tensor:
     """A NumPy array (``.array``) plus what autograd needs: ``requires_grad``, ``grad``,
     ``grad_fn``. Build one with ``manual.tensor(...)``."""
 
-    __slots__ = ("array", "requires_grad", "_grad", "grad_fn", "__weakref__")
+    __slots__ = ("array", "requires_grad", "_grad", "grad_fn", "_version", "__weakref__")
     __array_ufunc__ = None  # ndarray <op> Tensor defers to Tensor's reflected operators
 
     def __init__(self, array: np.ndarray, requires_grad: bool = False, grad_fn: Node | None = None):
@@ -102,6 +113,7 @@ class Tensor:
         self.requires_grad = requires_grad
         self._grad: Tensor | None = None
         self.grad_fn = grad_fn
+        self._version = [0]  # bumped by every in-place change; shared with detached views
 
     @property
     def grad(self) -> Tensor | None:
@@ -197,8 +209,10 @@ class Tensor:
         return self.grad_fn is not None and self.grad_fn.retained is self
 
     def detach(self) -> Tensor:
-        """Same values (shared memory), no graph, ``requires_grad=False``."""
-        return Tensor(self.array)
+        """Same values (shared memory, and so the same version counter), no graph."""
+        view = Tensor(self.array)
+        view._version = self._version
+        return view
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         if not self.is_leaf and not requires_grad:
@@ -261,7 +275,12 @@ class Tensor:
                 "engine; write the out-of-place form (x = x + y) or use no_grad()"
             )
         update(self.array)
+        self.mark_modified()
         return self
+
+    def mark_modified(self) -> None:
+        """Record an in-place change (the optimizers call it after updating ``.array``)."""
+        self._version[0] += 1
 
     # -- arithmetic (each: forward, then the derivative it records) ------------------------
 
@@ -301,7 +320,8 @@ class Tensor:
         def derivative(grad):  # d(a * b) = b da + a db
             return grad * b_values, grad * a_values
 
-        return record("MulBackward0", a_values * b_values, (a, b), derivative, saves=True)
+        return record("MulBackward0", a_values * b_values, (a, b), derivative, saves=True,
+                      reads=needed((a, b), (b, a)))
 
     def __rmul__(self, other: Operand) -> Tensor:
         return self * other
@@ -313,7 +333,8 @@ class Tensor:
         def derivative(grad):  # d(a / b) = da / b - a db / b^2
             return grad / b_values, -grad * ((a_values / b_values) / b_values)
 
-        return record("DivBackward0", a_values / b_values, (a, b), derivative, saves=True)
+        return record("DivBackward0", a_values / b_values, (a, b), derivative, saves=True,
+                      reads=needed((a, b), (b, a), (b, b)))
 
     def __rtruediv__(self, other: Operand) -> Tensor:
         b, a = _operands(self, other, true_division=True)
@@ -329,7 +350,8 @@ class Tensor:
                 return (np.zeros_like(grad),)
             return (grad * (exponent * _power(base, exponent - 1)),)
 
-        return record("PowBackward0", _power(base, exponent), (self,), derivative, saves=True)
+        return record("PowBackward0", _power(base, exponent), (self,), derivative, saves=True,
+                      reads=(self,))
 
     def __matmul__(self, other: Tensor) -> Tensor:
         if self.dtype != other.dtype:
@@ -342,7 +364,8 @@ class Tensor:
         def derivative(grad):  # d(a @ b) = da @ b + a @ db
             return _matmul_backward(grad, a, b)
 
-        return record("MmBackward0", a @ b, (self, other), derivative, saves=True)
+        return record("MmBackward0", a @ b, (self, other), derivative, saves=True,
+                      reads=needed((self, other), (other, self)))
 
     def __rmatmul__(self, other: Tensor) -> Tensor:
         return tensor(other) @ self
@@ -357,7 +380,7 @@ class Tensor:
         def derivative(grad):  # d(e^a) = e^a da
             return (grad * out,)
 
-        return record("ExpBackward0", out, (self,), derivative, saves=True)
+        return record("ExpBackward0", out, (self,), derivative, saves=True, reads_output=True)
 
     def log(self) -> Tensor:
         if self.dtype.kind != "f":
@@ -367,7 +390,7 @@ class Tensor:
         def derivative(grad):  # d(log a) = da / a
             return (grad / a,)
 
-        return record("LogBackward0", np.log(a), (self,), derivative, saves=True)
+        return record("LogBackward0", np.log(a), (self,), derivative, saves=True, reads=(self,))
 
     def relu(self) -> Tensor:
         a = self.array
@@ -376,7 +399,7 @@ class Tensor:
         def derivative(grad):  # d(relu a) = da where relu(a) > 0 (or NaN), else 0
             return (np.where(out <= 0, grad.dtype.type(0), grad),)
 
-        return record("ReluBackward0", out, (self,), derivative, saves=True)
+        return record("ReluBackward0", out, (self,), derivative, saves=True, reads_output=True)
 
     # -- reductions and shapes -------------------------------------------------------------
 
@@ -474,16 +497,29 @@ class Tensor:
 
 
 def record(name: str, out: np.ndarray, inputs: Sequence[Tensor], derivative: Derivative,
-           saves: bool = False) -> Tensor:
+           saves: bool = False, reads: Sequence[Tensor] = (), reads_output: bool = False
+           ) -> Tensor:
     """The result of an operation, with its node recorded when autograd needs one.
 
     ``derivative(grad_out)`` returns one gradient per tensor in ``inputs``; ``saves`` says
-    whether it holds arrays of the forward pass, which backward frees.
+    whether it holds arrays of the forward pass, which backward frees. ``reads`` lists the
+    tensors whose arrays it reads as they are, not copied (and ``reads_output`` the result):
+    changing one in place before backward is then an error, as in torch.
     """
     out = np.asarray(out)
     if not (is_grad_enabled() and any(t.requires_grad for t in inputs)):
         return Tensor(out)
-    return Tensor(out, requires_grad=True, grad_fn=Node(name, derivative, inputs, saves, out))
+    result = Tensor(out, requires_grad=True)
+    watched = (*reads, result) if reads_output else reads
+    result.grad_fn = Node(name, derivative, inputs, saves, out, watched)
+    return result
+
+
+def needed(*pairs: tuple[Tensor, Tensor]) -> tuple[Tensor, ...]:
+    """What a derivative reads, as torch saves it: for each (input, tensor) pair, ``tensor``
+    is read only if ``input`` wants a gradient (d(a b)/da reads b, so b is watched only
+    when a requires grad)."""
+    return tuple(read for input, read in pairs if input.requires_grad)
 
 
 def tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:

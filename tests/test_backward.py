@@ -158,3 +158,44 @@ def test_broadcast_gradient_is_summed_back_to_shape():
     x = manual.tensor(np.ones((4, 3), np.float32))
     (x * b).sum().backward()
     np.testing.assert_array_equal(b.grad.array, np.float32([4, 4, 4]))
+
+
+@pytest.mark.parametrize("lib", [manual, torch], ids=["manual", "torch"])
+def test_a_saved_tensor_changed_in_place_is_refused(lib):
+    # y = w * w saves w; changing w in place before backward would give a wrong gradient
+    w = lib.tensor([2.0], requires_grad=True)
+    y = (w * w).sum()
+    with lib.no_grad():
+        w -= 1.0
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.backward()
+
+
+@pytest.mark.parametrize("lib", [manual, torch], ids=["manual", "torch"])
+def test_an_optimizer_step_before_a_retained_backward_is_refused(lib):
+    import manual.sgd
+    import torch_native.sgd
+    sgd = manual.sgd if lib is manual else torch_native.sgd
+    w = lib.tensor([[1.0, 2.0]], requires_grad=True)
+    loss = (w * w).sum()                       # d/dw reads w itself
+    loss.backward(retain_graph=True)
+    sgd.SGD([w], lr=0.1).step()
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        loss.backward()
+    # w @ x reads w only for x's gradient, and x wants none: torch does not refuse that
+    w = lib.tensor([[1.0, 2.0]], requires_grad=True)
+    loss = (w @ lib.tensor([[3.0], [4.0]])).sum()
+    loss.backward(retain_graph=True)
+    sgd.SGD([w], lr=0.1).step()
+    loss.backward()
+
+
+def test_an_in_place_change_of_what_backward_does_not_read_is_fine():
+    # exp saves its result, not its input (as torch): changing x afterwards is harmless
+    for lib in (manual, torch):
+        x = lib.tensor([1.0], requires_grad=True)
+        y = x.exp().sum()
+        with lib.no_grad():
+            x += 1.0
+        y.backward()
+        assert abs(x.grad.item() - 2.718281828) < 1e-6
