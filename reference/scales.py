@@ -12,7 +12,9 @@ from typing import Any, NamedTuple
 import numpy as np
 
 
-class _Case(NamedTuple):
+class CrossEntropyCase(NamedTuple):
+    """One call of cross_entropy, as its tests and checks draw it."""
+
     x: np.ndarray                 # logits: (C,) or (N, C, d1, ...)
     target: np.ndarray            # int64 class indices, or floats shaped like x
     weight: np.ndarray | None     # (C,), positive
@@ -26,7 +28,7 @@ def cross_entropy_scales(x: np.ndarray, target: np.ndarray, weight: np.ndarray |
                          ignore_index: int, reduction: str, label_smoothing: float,
                          grad: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The same computation on magnitudes, for the loss, dx and dy (see the comments)."""
-    case = _Case(x, target, weight, ignore_index, reduction, label_smoothing, grad)
+    case = CrossEntropyCase(x, target, weight, ignore_index, reduction, label_smoothing, grad)
     x = case.x.astype(np.float64)
     axis = 0 if x.ndim == 1 else 1
     n_classes = x.shape[axis]
@@ -48,7 +50,7 @@ def cross_entropy_scales(x: np.ndarray, target: np.ndarray, weight: np.ndarray |
     return loss, dx, dy
 
 
-def _factors(case: _Case, axis: int) -> tuple[np.ndarray, float]:
+def _factors(case: CrossEntropyCase, axis: int) -> tuple[np.ndarray, float]:
     """|a|, the factor of -logp in each sample's loss, and the mean's denominator D."""
     w, n_classes, eps = _weights(case, axis), case.x.shape[axis], case.label_smoothing
     if case.target.dtype.kind == "f":
@@ -61,7 +63,7 @@ def _factors(case: _Case, axis: int) -> tuple[np.ndarray, float]:
     return (1 - eps) * w_t * one_hot + (eps / n_classes) * w * kept, w_t.sum()
 
 
-def _weights(case: _Case, axis: int) -> np.ndarray:
+def _weights(case: CrossEntropyCase, axis: int) -> np.ndarray:
     shape = [1] * case.x.ndim
     shape[axis] = case.x.shape[axis]
     w = np.ones(shape[axis]) if case.weight is None else case.weight.astype(np.float64)

@@ -3,8 +3,6 @@ and the three reductions, loss and gradients against torch; finite differences w
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 import numpy as np
 import pytest
 import torch
@@ -15,7 +13,7 @@ from hypothesis.extra import numpy as hnp
 import manual
 import manual.cross_entropy
 import torch_native.cross_entropy
-from reference.scales import cross_entropy_scales
+from reference.scales import CrossEntropyCase, cross_entropy_scales
 from tests.helpers import assert_twins_agree
 from tests.strategies import MAX_TERMS, arrays, dtypes
 
@@ -58,14 +56,7 @@ def test_hand_example_with_label_smoothing():
     np.testing.assert_allclose(x.grad.array, [[0, 0]], atol=1e-15)
 
 
-class Case(NamedTuple):
-    x: np.ndarray                 # logits: (C,) or (N, C, d1, ...)
-    target: np.ndarray            # int64 class indices, or floats shaped like x
-    weight: np.ndarray | None     # (C,), positive
-    ignore_index: int
-    reduction: str
-    label_smoothing: float
-    grad: np.ndarray              # the loss's gradient, shaped like the loss
+Case = CrossEntropyCase
 
 
 @st.composite
