@@ -39,6 +39,9 @@ unbatched (C_in, H, W) input gives an unbatched output.
 1/sqrt(fan_in)) with fan_in = C_in/G kh kw, then b from the same range: the bits torch draws
 from the same seed (manual/_init.py).
 
+im2col, col2im and torch's checks of the arguments live in manual/_conv.py, shared with
+conv_transpose2d.
+
 Reference: torch/nn/modules/conv.py (``Conv2d``), torch/nn/functional.py (``conv2d``),
 aten/src/ATen/native/Convolution.cpp (``check_shape_forward``, ``_convolution_mode``),
 aten/src/ATen/native/ConvolutionMM2d.cpp and im2col.h (im2col, gemm, col2im).
@@ -47,14 +50,31 @@ aten/src/ATen/native/ConvolutionMM2d.cpp and im2col.h (im2col, gemm, col2im).
 from __future__ import annotations
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 from manual import _init
+from manual._conv import (
+    _batched,
+    _check_dtypes,
+    _check_module,
+    _check_numbers,
+    _check_padding_string,
+    _check_weight,
+    _col2im,
+    _conv_repr,
+    _group_pixels,
+    _im2col,
+    _out_size,
+    _Pads,
+    _Pair,
+    _pair,
+    _pixels_last,
+    _same_pads,
+    _ungroup_pixels,
+    _weight_from_matrix,
+    _weight_matrix,
+)
 from manual._module import Module
 from manual.tensor import Tensor, needed, record
-
-_Pair = tuple[int, int]
-_Pads = tuple[_Pair, _Pair]  # ((top, bottom), (left, right))
 
 
 def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None,
@@ -146,83 +166,6 @@ class Conv2d(Module):
         return _conv_repr(self)
 
 
-# -- im2col and col2im, shared with manual/conv_transpose2d.py -----------------------------
-
-def _out_size(padded: tuple[int, ...], kernel: tuple[int, ...], stride: _Pair,
-              dilation: _Pair) -> tuple[int, int]:
-    """H_out, W_out: the window positions in the padded input (equation 2)."""
-    return tuple((n - d * (k - 1) - 1) // s + 1
-                 for n, k, s, d in zip(padded, kernel, stride, dilation))
-
-
-def _im2col(x_pad: np.ndarray, kernel: tuple[int, ...], stride: _Pair, dilation: _Pair,
-            groups: int) -> np.ndarray:
-    """One row per window, one matrix per group: (G, N Ho Wo, kh kw C/G).
-
-    The input is channels-last, (N, Hp, Wp, C), and each row lists the window tap by tap,
-    channels fastest, so the copy reads whole runs of C/G contiguous values.
-    """
-    (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
-    extent = (dh * (kh - 1) + 1, dw * (kw - 1) + 1)                   # the dilated kernel
-    view = sliding_window_view(x_pad, extent, axis=(1, 2))           # (N, ., ., C, ext_h, ext_w)
-    windows = view[:, ::sh, ::sw, :, ::dh, ::dw]                      # (N, Ho, Wo, C, kh, kw)
-    n, h_out, w_out, c = windows.shape[:4]
-    grouped = windows.reshape(n, h_out, w_out, groups, c // groups, kh, kw)
-    rows = grouped.transpose(3, 0, 1, 2, 5, 6, 4)                     # (G, N, Ho, Wo, kh, kw, C/G)
-    return rows.reshape(groups, n * h_out * w_out, -1)                # (G, N Ho Wo, kh kw C/G)
-
-
-def _weight_matrix(w: np.ndarray, groups: int) -> np.ndarray:
-    """W (C_out, C/G, kh, kw) as one matrix per group, columns ordered like _im2col's:
-    (G, C_out/G, kh kw C/G)."""
-    taps_last = w.transpose(0, 2, 3, 1)                               # (C_out, kh, kw, C/G)
-    return taps_last.reshape(groups, w.shape[0] // groups, -1)
-
-
-def _weight_from_matrix(w_mat: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    """_weight_matrix undone: (G, C_out/G, kh kw C/G) back to (C_out, C/G, kh, kw)."""
-    c_out, c_group, kh, kw = shape
-    return w_mat.reshape(c_out, kh, kw, c_group).transpose(0, 3, 1, 2)
-
-
-def _col2im(stamp, canvas_shape: tuple[int, ...], kernel: tuple[int, ...], stride: _Pair,
-            dilation: _Pair) -> np.ndarray:
-    """im2col's adjoint, a kernel tap at a time: ``stamp(u, v)`` is what tap (u, v) of every
-    window contributes, (N, Ho, Wo, C); it is added onto the canvas pixels that tap reads."""
-    canvas = None
-    (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
-    for u, v in np.ndindex(kh, kw):
-        block = stamp(u, v)                                           # (N, Ho, Wo, C)
-        if canvas is None:
-            canvas = np.zeros(canvas_shape, dtype=block.dtype)        # (N, Hc, Wc, C)
-        h_out, w_out = block.shape[1:3]
-        rows = slice(dh * u, dh * u + sh * (h_out - 1) + 1, sh)       # the pixels tap (u, v)
-        columns = slice(dw * v, dw * v + sw * (w_out - 1) + 1, sw)    # reads, one per window
-        canvas[:, rows, columns] += block
-    return canvas
-
-
-def _group_pixels(a: np.ndarray, groups: int) -> np.ndarray:
-    """(N, C, H, W) as one matrix per group, a row per pixel: (G, N H W, C/G)."""
-    n, c, h, w = a.shape
-    grouped = a.reshape(n, groups, c // groups, h, w)                 # (N, G, C/G, H, W)
-    return grouped.transpose(1, 0, 3, 4, 2).reshape(groups, n * h * w, c // groups)
-
-
-def _ungroup_pixels(a: np.ndarray, n: int, h: int, w: int) -> np.ndarray:
-    """_group_pixels undone: (G, N H W, C/G) back to (N, C, H, W)."""
-    groups, _, c_group = a.shape
-    grouped = a.reshape(groups, n, h, w, c_group).transpose(1, 0, 4, 2, 3)  # (N, G, C/G, H, W)
-    return grouped.reshape(n, groups * c_group, h, w)
-
-
-def _pixels_last(a: np.ndarray, n: int, h: int, w: int) -> np.ndarray:
-    """(G, N H W, C/G) as a channels-last image (N, H, W, C)."""
-    groups, _, c_group = a.shape
-    grouped = a.reshape(groups, n, h, w, c_group).transpose(1, 2, 3, 0, 4)  # (N, H, W, G, C/G)
-    return grouped.reshape(n, h, w, groups * c_group)
-
-
 # -- arguments and torch's refusals ----------------------------------------------------------
 
 def _arguments(input: Tensor, weight: Tensor, bias: Tensor | None, stride: int | _Pair,
@@ -248,119 +191,3 @@ def _arguments(input: Tensor, weight: Tensor, bias: Tensor | None, stride: int |
             "input size")
     _check_dtypes(x, weight, bias)
     return x, stride, pads, dilation
-
-
-def _same_pads(kernel_size: tuple[int, ...], dilation: _Pair) -> _Pads:
-    """"same": d (k - 1) zeros per axis, the odd one (if any) on the bottom / right."""
-    totals = [d * (k - 1) for d, k in zip(dilation, kernel_size)]
-    return tuple((total // 2, total - total // 2) for total in totals)
-
-
-def _batched(input: Tensor, name: str) -> np.ndarray:
-    """x as (N, C, H, W): an unbatched (C, H, W) input is a batch of one."""
-    if input.ndim not in (3, 4):
-        raise RuntimeError(f"Expected 3D (unbatched) or 4D (batched) input to {name}, but got "
-                           f"input of size: {list(input.shape)}")
-    return input.array if input.ndim == 4 else input.array[None]
-
-
-def _pair(value: int | _Pair, name: str, fn: str) -> _Pair:
-    """An int or a sequence of one or two ints, as (height, width)."""
-    values = [value] if isinstance(value, (int, np.integer)) else value
-    if isinstance(value, str) or not all(isinstance(v, (int, np.integer)) for v in values):
-        raise TypeError(f"{fn}(): argument '{name}' must be tuple of ints, but got "
-                        f"{name}={value!r}")
-    if len(values) not in (1, 2):
-        raise RuntimeError(f"expected {name} to be a single integer value or a list of 2 values "
-                           f"to match the convolution dimensions, but got {name}={list(values)}")
-    return (int(values[0]), int(values[-1]))
-
-
-def _check_padding_string(padding: int | _Pair | str, stride: _Pair, error: type) -> None:
-    """Only "valid" and "same", and "same" only with stride 1 (RuntimeError in the function,
-    ValueError in the module, as torch)."""
-    if not isinstance(padding, str):
-        return
-    if padding not in ("valid", "same"):
-        raise error(f"Invalid padding string {padding!r}, should be one of "
-                    "{'valid', 'same'}")
-    if padding == "same" and stride != (1, 1):
-        raise error("padding='same' is not supported for strided convolutions, but got "
-                    f"stride={stride}")
-
-
-def _check_numbers(groups: int, stride: _Pair, dilation: _Pair, padding: _Pair,
-                   output_padding: _Pair = (0, 0)) -> None:
-    """torch's checks on the numbers: each message starts with torch's own words."""
-    if groups <= 0:
-        raise RuntimeError(f"non-positive groups is not supported, but got groups={groups}")
-    if min(padding) < 0:
-        raise RuntimeError(f"negative padding is not supported, but got padding={padding}")
-    if min(output_padding) < 0:
-        raise RuntimeError("negative output_padding is not supported, but got "
-                           f"output_padding={output_padding}")
-    if min(stride) <= 0:
-        raise RuntimeError(f"non-positive stride is not supported, but got stride={stride}")
-    if min(dilation) <= 0:
-        raise RuntimeError(f"dilation should be greater than zero, but got dilation={dilation}")
-
-
-def _check_weight(weight: Tensor, groups: int, x_shape: tuple[int, ...], bias: Tensor | None,
-                  transposed: bool) -> None:
-    """W's shape against groups, x's channels and b (torch's check_shape_forward)."""
-    size = list(weight.shape)
-    if weight.ndim != 4:
-        raise RuntimeError(f"Expected 4-dimensional weight, but got weight of size {size}")
-    if size[0] < groups:
-        raise RuntimeError(f"Given groups={groups}, expected weight to be at least {groups} at "
-                           f"dimension 0, but got weight of size {size} instead")
-    if size[0] % groups:
-        raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by {groups} "
-                           f"at dimension 0, but got weight of size {size} instead")
-    c_in, c_out = (size[0], size[1] * groups) if transposed else (size[1] * groups, size[0])
-    given = f"Given {'transposed=1' if transposed else f'groups={groups}'}, weight of size {size}"
-    if x_shape[1] != c_in:
-        raise RuntimeError(f"{given}, expected input{list(x_shape)} to have {c_in} channels, "
-                           f"but got {x_shape[1]} channels instead")
-    if bias is not None and bias.shape != (c_out,):
-        given = given if transposed else f"Given weight of size {size}"
-        raise RuntimeError(f"{given}, expected bias to be 1-dimensional with {c_out} elements, "
-                           f"but got bias of size {list(bias.shape)} instead")
-
-
-def _check_dtypes(x: np.ndarray, weight: Tensor, bias: Tensor | None) -> None:
-    """One dtype for x, W and b (torch names float32 "Float" or "float", float64 "Double")."""
-    if weight.dtype != x.dtype:
-        raise RuntimeError(f"expected scalar type {_type_name(x.dtype).title()} but found "
-                           f"{_type_name(weight.dtype).title()}")
-    if bias is not None and bias.dtype != x.dtype:
-        raise RuntimeError(f"Input type ({_type_name(x.dtype)}) and bias type "
-                           f"({_type_name(bias.dtype)}) should be the same")
-
-
-def _type_name(dtype: np.dtype) -> str:
-    return {"float32": "float", "float64": "double"}.get(dtype.name, dtype.name)
-
-
-def _check_module(in_channels: int, out_channels: int, groups: int) -> None:
-    """The module's refusals (ValueError, as torch's _ConvNd)."""
-    if groups <= 0:
-        raise ValueError(f"groups must be a positive integer, but got groups={groups}")
-    if in_channels % groups:
-        raise ValueError(f"in_channels must be divisible by groups, but got "
-                         f"in_channels={in_channels}, groups={groups}")
-    if out_channels % groups:
-        raise ValueError(f"out_channels must be divisible by groups, but got "
-                         f"out_channels={out_channels}, groups={groups}")
-
-
-def _conv_repr(module: Module) -> str:
-    """torch's _ConvNd.extra_repr: the sizes, then whatever differs from the defaults."""
-    s = (f"{module.in_channels}, {module.out_channels}, kernel_size={module.kernel_size}, "
-         f"stride={module.stride}")
-    defaults = {"padding": (0, 0), "dilation": (1, 1), "output_padding": (0, 0), "groups": 1}
-    for name, default in defaults.items():
-        value = getattr(module, name, default)
-        if value != default:
-            s += f", {name}={value}"
-    return s + (", bias=False" if module.bias is None else "")

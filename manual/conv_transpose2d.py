@@ -55,8 +55,7 @@ from __future__ import annotations
 import numpy as np
 
 from manual import _init
-from manual._module import Module
-from manual.conv2d import (
+from manual._conv import (
     _batched,
     _check_dtypes,
     _check_module,
@@ -73,6 +72,7 @@ from manual.conv2d import (
     _weight_from_matrix,
     _weight_matrix,
 )
+from manual._module import Module
 from manual.tensor import Tensor, needed, record
 
 
