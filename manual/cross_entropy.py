@@ -218,10 +218,10 @@ def _check_classes(input: Tensor, target: Tensor, ignore_index: int, n_classes: 
         raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target "
                          f"batch_size ({target.shape[0] if target.ndim else 'none: a 0-d target'}"
                          ").")
-    if target.dtype.name not in ("int64", "uint8"):
+    if target.dtype not in (np.int64, np.uint8):
         raise RuntimeError("expected target dtype to be Long or Byte, but got "
                            f"{_torch_name(target)}")
-    if input.ndim > 2 and target.dtype.name == "uint8":  # the spatial kernel takes Long only
+    if input.ndim > 2 and target.dtype == np.uint8:  # the spatial kernel takes Long only
         raise RuntimeError("expected scalar type Long but found Byte")
     expected = input.shape[:1] + input.shape[2:] if input.ndim > 1 else ()
     if target.shape != expected:
