@@ -49,3 +49,34 @@ def requires_fused_kernels(test):
         reason=f"torch's CPU kernels fuse multiply-adds only with a vector unit; this CPU "
         f"capability is {capability}, so its rounding is not the one reproduced here",
     )(test)
+
+
+# -- optimizer runs: parameters, groups and gradients, the same on both twins ---------------
+
+KEEP = "keep"  # a step that leaves the parameter's previous .grad in place
+
+
+def make_params(inits: list[Any], make: Any) -> list[Any]:
+    """Leaf tensors holding copies of the starting values (make: manual.tensor or torch.tensor)."""
+    return [make(np.array(init), requires_grad=True) for init in inits]
+
+
+def param_groups(params: list[Any], groups: list[list[int]], group_lrs: list[Any]) -> list[Any]:
+    """The params, grouped by index with each group's own lr (None: the optimizer's); a
+    single group without its own lr is the plain list of tensors, the usual call."""
+    out = []
+    for indices, lr in zip(groups, group_lrs, strict=True):
+        group: dict[str, Any] = {"params": [params[i] for i in indices]}
+        if lr is not None:
+            group["lr"] = lr
+        out.append(group)
+    if len(out) == 1 and "lr" not in out[0]:
+        return out[0]["params"]
+    return out
+
+
+def set_grads(params: list[Any], grads: list[Any], make: Any) -> None:
+    """Give each parameter its gradient for a step: an array, None, or KEEP the last one."""
+    for p, g in zip(params, grads, strict=True):
+        if g is not KEEP:
+            p.grad = None if g is None else make(np.array(g))

@@ -32,10 +32,16 @@ import manual
 import manual.adam
 import torch_native.adam
 from reference.scales import grow_scales
-from tests.helpers import assert_twins_agree, requires_fused_kernels
+from tests.helpers import (
+    KEEP,
+    assert_twins_agree,
+    make_params,
+    param_groups,
+    requires_fused_kernels,
+    set_grads,
+)
 from tests.strategies import arrays, dtypes
 
-KEEP = "keep"  # a step that leaves the parameter's previous .grad in place
 TWINS = {"Adam": (manual.adam.Adam, torch_native.adam.Adam),
          "AdamW": (manual.adam.AdamW, torch_native.adam.AdamW)}
 STATE_KEYS = ("step", "exp_avg", "exp_avg_sq", "max_exp_avg_sq")
@@ -154,28 +160,10 @@ def runs(draw, coupled_decay: bool = True, **hyper: st.SearchStrategy) -> Run:
 
 # -- running a run on either twin -----------------------------------------------------------
 
-def make_params(run: Run, make: Any) -> list[Any]:
-    """Leaf tensors holding copies of the starting values (make: manual.tensor or torch.tensor)."""
-    return [make(np.array(init), requires_grad=True) for init in run.inits]
-
-
 def make_optimizer(run: Run, params: list[Any], twin: int, **hyper: Any) -> Any:
     """The run's optimizer on twin 0 (manual) or 1 (torch), or with ``hyper`` instead."""
-    groups = []
-    for indices, lr in zip(run.groups, run.group_lrs, strict=True):
-        group: dict[str, Any] = {"params": [params[i] for i in indices]}
-        if lr is not None:
-            group["lr"] = lr
-        groups.append(group)
-    if len(groups) == 1 and "lr" not in groups[0]:
-        groups = groups[0]["params"]  # a plain list of tensors, the usual call
+    groups = param_groups(params, run.groups, run.group_lrs)
     return TWINS[run.name][twin](groups, **(hyper if hyper else run.hyper))
-
-
-def set_grads(params: list[Any], grads: list[Any], make: Any) -> None:
-    for p, g in zip(params, grads, strict=True):
-        if g is not KEEP:
-            p.grad = None if g is None else make(np.array(g))
 
 
 @dataclass
@@ -189,7 +177,7 @@ class Twins:
 
 
 def start(run: Run) -> Twins:
-    m_params, t_params = make_params(run, manual.tensor), make_params(run, torch.tensor)
+    m_params, t_params = make_params(run.inits, manual.tensor), make_params(run.inits, torch.tensor)
     return Twins(make_optimizer(run, m_params, 0), make_optimizer(run, t_params, 1),
                  m_params, t_params)
 
@@ -353,7 +341,7 @@ def test_bad_hyperparameters_raise_as_torch(name, bad):
 
 def run_manual(run: Run, **hyper: Any) -> tuple[Any, list[manual.Tensor]]:
     """All the run's steps on the manual twin (with ``hyper`` over the run's own)."""
-    params = make_params(run, manual.tensor)
+    params = make_params(run.inits, manual.tensor)
     opt = make_optimizer(run, params, 0, **{**run.hyper, **hyper})
     for grads in run.steps:
         set_grads(params, grads, manual.tensor)
@@ -405,7 +393,7 @@ def test_adamw_is_decay_then_adam_without_decay(run, data):
     run = replace(run, name="AdamW")
     weight_decay = data.draw(st.floats(1e-4, 0.5), label="weight_decay")
     adamw_opt, adamw_params = run_manual(run, weight_decay=weight_decay)
-    params = make_params(run, manual.tensor)
+    params = make_params(run.inits, manual.tensor)
     adam = make_optimizer(replace(run, name="Adam"), params, 0, **{**run.hyper,
                                                                     "weight_decay": 0.0})
     for grads in run.steps:

@@ -18,10 +18,15 @@ from hypothesis import strategies as st
 import manual
 import manual.sgd
 import torch_native.sgd
-from tests.helpers import assert_twins_agree, requires_fused_kernels
+from tests.helpers import (
+    KEEP,
+    assert_twins_agree,
+    make_params,
+    param_groups,
+    requires_fused_kernels,
+    set_grads,
+)
 from tests.strategies import arrays, dtypes
-
-KEEP = "keep"  # a step that leaves the parameter's previous .grad in place
 
 
 def test_hand_example():
@@ -97,28 +102,10 @@ def runs(draw, kind: str | None = None) -> Run:
 
 # -- running a run on either twin -----------------------------------------------------------
 
-def make_params(run: Run, make: Any) -> list[Any]:
-    """Leaf tensors holding copies of the starting values (make: manual.tensor or torch.tensor)."""
-    return [make(np.array(init), requires_grad=True) for init in run.inits]
-
-
 def make_sgd(run: Run, params: list[Any], sgd: type, **hyper: Any) -> Any:
     """The optimizer of ``run`` (or with ``hyper`` instead of the run's hyperparameters)."""
-    groups = []
-    for indices, lr in zip(run.groups, run.group_lrs, strict=True):
-        group: dict[str, Any] = {"params": [params[i] for i in indices]}
-        if lr is not None:
-            group["lr"] = lr
-        groups.append(group)
-    if len(groups) == 1 and "lr" not in groups[0]:
-        groups = groups[0]["params"]  # a plain list of tensors, the usual call
+    groups = param_groups(params, run.groups, run.group_lrs)
     return sgd(groups, **(hyper if hyper else run.hyper))
-
-
-def set_grads(params: list[Any], grads: list[Any], make: Any) -> None:
-    for p, g in zip(params, grads, strict=True):
-        if g is not KEEP:
-            p.grad = None if g is None else make(np.array(g))
 
 
 def assert_same_state(label: str, m_opt: manual.sgd.SGD, t_opt: torch.optim.SGD,
@@ -148,7 +135,7 @@ def step_both(label: str, grads: list[Any], m_opt: manual.sgd.SGD, t_opt: torch.
 @given(data=st.data())
 def test_steps_match_torch(kind, data):
     run = data.draw(runs(kind))
-    m_params, t_params = make_params(run, manual.tensor), make_params(run, torch.tensor)
+    m_params, t_params = make_params(run.inits, manual.tensor), make_params(run.inits, torch.tensor)
     m_opt = make_sgd(run, m_params, manual.sgd.SGD)
     t_opt = make_sgd(run, t_params, torch_native.sgd.SGD)
     for k, grads in enumerate(run.steps, 1):
@@ -198,7 +185,7 @@ def resume(run: Run, params: list[Any], make: Any, sgd: type, sd: dict[str, Any]
 @given(data=st.data())
 def test_state_dict_matches_torch_and_round_trips(kind, data):
     run = data.draw(runs(kind))
-    m_params, t_params = make_params(run, manual.tensor), make_params(run, torch.tensor)
+    m_params, t_params = make_params(run.inits, manual.tensor), make_params(run.inits, torch.tensor)
     m_opt = make_sgd(run, m_params, manual.sgd.SGD)
     t_opt = make_sgd(run, t_params, torch_native.sgd.SGD)
     k = data.draw(st.integers(0, len(run.steps) - 1), label="steps before saving")
@@ -271,7 +258,7 @@ def test_bare_tensor_raises_type_error_as_torch():
 @given(runs())
 def test_lr_zero_leaves_parameters_unchanged(run):
     run = replace(run, hyper={**run.hyper, "lr": 0.0}, group_lrs=[None] * len(run.groups))
-    params = make_params(run, manual.tensor)
+    params = make_params(run.inits, manual.tensor)
     opt = make_sgd(run, params, manual.sgd.SGD)
     for grads in run.steps:
         set_grads(params, grads, manual.tensor)
@@ -285,7 +272,7 @@ def test_maximize_is_minimize_of_the_negated_gradient(run):
     negated = [[-g if isinstance(g, np.ndarray) else g for g in grads] for grads in run.steps]
     finished = []
     for maximize, steps in ((True, run.steps), (False, negated)):
-        params = make_params(run, manual.tensor)
+        params = make_params(run.inits, manual.tensor)
         opt = make_sgd(run, params, manual.sgd.SGD, **{**run.hyper, "maximize": maximize})
         for grads in steps:
             set_grads(params, grads, manual.tensor)
