@@ -91,6 +91,7 @@ class SGD(Optimizer):
         return loss
 
     def _update(self, p: Tensor, group: dict[str, Any]) -> None:
+        """Equations (1) to (5) for one parameter, with its group's hyperparameters."""
         g = p.grad.array
         if group["maximize"]:
             g = -g                                                        # (1)
