@@ -27,8 +27,20 @@ def _returned_on_free(env: dict[str, str]) -> int:
     return int(out.stdout)
 
 
-@pytest.mark.skipif(not os.path.exists("/proc/self/statm") or
-                    not os.confstr("CS_GNU_LIBC_VERSION"), reason="Linux with glibc only")
+GLIBC = os.path.exists("/proc/self/statm") and bool(os.confstr("CS_GNU_LIBC_VERSION"))
+
+
+@pytest.mark.skipif(not GLIBC, reason="Linux with glibc only")
 def test_freed_memory_stays_for_the_next_step():
-    assert _returned_on_free({}) < 2**20                       # kept
-    assert _returned_on_free({"DEALIAS_MALLOC": "system"}) > 6 * 2**20  # given back
+    # (glibc left as it is may or may not give the block back: its own threshold rises
+    # after any earlier large free, so only the kept case is certain)
+    assert _returned_on_free({}) < 2**20
+
+
+def test_dealias_malloc_system_leaves_glibc_alone(monkeypatch):
+    from manual._allocator import keep_freed_memory
+
+    monkeypatch.setenv("DEALIAS_MALLOC", "system")
+    assert keep_freed_memory() is False
+    monkeypatch.delenv("DEALIAS_MALLOC")
+    assert keep_freed_memory() is GLIBC
