@@ -80,3 +80,16 @@ def set_grads(params: list[Any], grads: list[Any], make: Any) -> None:
     for p, g in zip(params, grads, strict=True):
         if g is not KEEP:
             p.grad = None if g is None else make(np.array(g))
+
+
+def magnitudes(op: Any, *arrays: Any, grad: np.ndarray, **options: Any) -> list[np.ndarray]:
+    """Scales for a sum-like op: ``op`` (a torch twin) run in float64 on the magnitudes of its
+    inputs (None skipped) and of the incoming gradient, so each entry of the output and of
+    every input's gradient is the sum of the magnitudes of the terms it adds up."""
+    import torch
+
+    t = [torch.tensor(np.abs(a), dtype=torch.float64, requires_grad=True)
+         for a in arrays if a is not None]
+    y = op(*t, **options)
+    y.backward(torch.tensor(np.abs(grad), dtype=torch.float64))
+    return [y.detach().numpy()] + [p.grad.numpy() for p in t]

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 import manual
 import manual.conv2d
 import torch_native.conv2d
-from tests.helpers import assert_twins_agree
+from tests.helpers import assert_twins_agree, magnitudes
 from tests.strategies import arrays, conv2d_cases
 
 # torch warns that an asymmetric "same" padding copies the input; that is not under test
@@ -39,16 +39,6 @@ def test_hand_example():
     assert b.grad.tolist() == [9.0]                      # one per output pixel
 
 
-def _magnitudes(x, w, b, grad, options):
-    """The scales: the same convolution and gradients on |x|, |W|, |b| and |dy|, in float64,
-    so each entry is the sum of the magnitudes of the terms its result adds up."""
-    t = [torch.tensor(np.abs(a), dtype=torch.float64, requires_grad=True)
-         for a in (x, w, b) if a is not None]
-    y = torch_native.conv2d.conv2d(*t, **options)
-    y.backward(torch.tensor(np.abs(grad), dtype=torch.float64))
-    return [y.detach().numpy()] + [p.grad.numpy() for p in t]
-
-
 @given(conv2d_cases(), st.data())
 def test_conv2d_matches_torch(case, data):
     x, w, b, options = case
@@ -59,7 +49,7 @@ def test_conv2d_matches_torch(case, data):
     grad = data.draw(arrays(x.dtype, tuple(t_y.shape)))
     m_y.backward(manual.tensor(grad))
     t_y.backward(torch.tensor(grad))
-    scales = _magnitudes(x, w, b, grad, options)
+    scales = magnitudes(torch_native.conv2d.conv2d, x, w, b, grad=grad, **options)
     terms = _terms(w, t_y.shape, options["groups"])
     assert_twins_agree("forward", "conv2d", m_y, t_y, scale=scales[0], terms=terms["forward"])
     for name, m_p, t_p, scale in zip(("dx", "dW", "db"), m, t, scales[1:]):
@@ -119,8 +109,9 @@ def test_module_interface():
     m_y = layer(manual.tensor(x))
     np.testing.assert_array_equal(m_y.array, manual.conv2d.conv2d(
         manual.tensor(x), layer.weight, layer.bias, 2, 1, (1, 2), 2).array)
-    scale = _magnitudes(x, layer.weight.array, layer.bias.array, np.zeros(m_y.shape),
-                        dict(stride=2, padding=1, dilation=(1, 2), groups=2))[0]
+    scale = magnitudes(torch_native.conv2d.conv2d, x, layer.weight.array, layer.bias.array,
+                       grad=np.zeros(m_y.shape), stride=2, padding=1, dilation=(1, 2),
+                       groups=2)[0]
     assert_twins_agree("module forward", "conv2d", m_y, torch_layer(torch.tensor(x)), scale=scale)
 
 

@@ -15,7 +15,7 @@ import manual
 import manual.conv2d
 import manual.conv_transpose2d
 import torch_native.conv_transpose2d
-from tests.helpers import assert_twins_agree
+from tests.helpers import assert_twins_agree, magnitudes
 from tests.strategies import INT_PADDINGS, arrays, as_pair, conv2d_cases, dtypes, int_or_pair
 
 
@@ -71,16 +71,6 @@ def conv_transpose2d_cases(draw):
                          groups=groups, dilation=dilation)
 
 
-def _magnitudes(x, w, b, grad, options):
-    """The scales: the same transposed convolution and gradients on |x|, |W|, |b| and |dy|,
-    in float64, so each entry is the sum of the magnitudes of the terms its result adds up."""
-    t = [torch.tensor(np.abs(a), dtype=torch.float64, requires_grad=True)
-         for a in (x, w, b) if a is not None]
-    y = torch_native.conv_transpose2d.conv_transpose2d(*t, **options)
-    y.backward(torch.tensor(np.abs(grad), dtype=torch.float64))
-    return [y.detach().numpy()] + [p.grad.numpy() for p in t]
-
-
 @given(conv_transpose2d_cases(), st.data())
 def test_conv_transpose2d_matches_torch(case, data):
     x, w, b, options = case
@@ -91,7 +81,8 @@ def test_conv_transpose2d_matches_torch(case, data):
     grad = data.draw(arrays(x.dtype, tuple(t_y.shape)))
     m_y.backward(manual.tensor(grad))
     t_y.backward(torch.tensor(grad))
-    scales = _magnitudes(x, w, b, grad, options)
+    scales = magnitudes(torch_native.conv_transpose2d.conv_transpose2d, x, w, b, grad=grad,
+                        **options)
     terms = _terms(x, w, t_y.shape, options["groups"])
     assert_twins_agree("forward", "conv_transpose2d", m_y, t_y, scale=scales[0],
                        terms=terms["forward"])
@@ -178,7 +169,8 @@ def test_module_interface():
     m_y = layer(manual.tensor(x))
     np.testing.assert_array_equal(m_y.array, manual.conv_transpose2d.conv_transpose2d(
         manual.tensor(x), layer.weight, layer.bias, **options).array)
-    scale = _magnitudes(x, layer.weight.array, layer.bias.array, np.zeros(m_y.shape), options)[0]
+    scale = magnitudes(torch_native.conv_transpose2d.conv_transpose2d, x, layer.weight.array,
+                       layer.bias.array, grad=np.zeros(m_y.shape), **options)[0]
     assert_twins_agree("module forward", "conv_transpose2d", m_y, torch_layer(torch.tensor(x)),
                        scale=scale)
 
