@@ -1,5 +1,8 @@
 """One torch thread, and hypothesis profiles: "ci" (the default: derandomized, bounded,
-no deadline) and "dev" (more examples, random). Choose with HYPOTHESIS_PROFILE=dev."""
+no deadline), "dev" (more examples, random) and "mutation" (derandomized, 15 examples: the
+default under mutmut, which runs the tests once per mutant; a mutant that survives 15
+examples counts as surviving, so the score is if anything an underestimate).
+Choose with HYPOTHESIS_PROFILE=dev."""
 
 import os
 
@@ -20,4 +23,6 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.register_profile("dev", max_examples=300, deadline=None, print_blob=True)
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+settings.register_profile("mutation", settings.get_profile("ci"), max_examples=15)
+_under_mutmut = "MUTANT_UNDER_TEST" in os.environ
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "mutation" if _under_mutmut else "ci"))
