@@ -25,7 +25,6 @@ aten/src/ATen/cpu/vec/vec_base.h (``fmadd``).
 
 from __future__ import annotations
 
-import sys
 from fractions import Fraction
 from typing import Any
 
@@ -64,21 +63,20 @@ def _fma32(x: Any, y: Any, z: np.ndarray) -> np.ndarray:
     odd, which makes the second rounding right.
     """
     with np.errstate(over="ignore", invalid="ignore"):
-        wide = np.asarray(np.multiply(x, y, dtype=np.float64))            # exact
-        wide = np.add(wide, z, out=wide if wide.shape == np.shape(z) else None)  # rounded once
-        out = np.asarray(wide.astype(np.float32))
-        halfway = (_low_word(wide) & np.uint32(0x1FFF_FFFF)) == np.uint32(0x1000_0000)
-        halfway |= np.abs(out) < np.finfo(np.float32).tiny
-        if halfway.any():
-            xs, ys, zs = (a[halfway].astype(np.float64) for a in np.broadcast_arrays(x, y, z))
-            out[halfway] = _add_round_to_odd(zs, xs * ys).astype(np.float32)
+        wide = np.empty(np.broadcast_shapes(np.shape(x), np.shape(y), np.shape(z)), np.float64)
+        np.copyto(wide, y)
+        wide *= x                                                          # exact
+        wide += z                                                          # rounded once
+        out = wide.astype(np.float32)
+        dropped = wide.view(np.uint64)        # wide is done with: its bits are reused in place
+        dropped <<= np.uint64(64 - 29)        # the 29 low bits that float32 drops, on top
+        redo = dropped == np.uint64(1 << 63)  # exactly halfway: a 1 then 28 zeros
+        if out.size and np.abs(out).min() < np.finfo(np.float32).tiny:   # any subnormal (or 0)
+            redo |= np.abs(out) < np.finfo(np.float32).tiny
+        if redo.any():
+            xs, ys, zs = (a[redo].astype(np.float64) for a in np.broadcast_arrays(x, y, z))
+            out[redo] = _add_round_to_odd(zs, xs * ys).astype(np.float32)
     return out
-
-
-def _low_word(a: np.ndarray) -> np.ndarray:
-    """The low 32 bits of each float64 (the 29 that float32 drops, and 3 more)."""
-    words = a.reshape(-1).view(np.uint32).reshape(*a.shape, 2)  # (..., 2): two words each
-    return words[..., 0 if sys.byteorder == "little" else 1]
 
 
 def _fma64(x: np.ndarray, y: np.ndarray, z: np.ndarray) -> np.ndarray:
