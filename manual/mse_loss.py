@@ -66,7 +66,8 @@ def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
         dx = norm * d * g                                         # (4)
         return dx, -dx                                            # (5)
 
-    return record("MseLossBackward0", loss, (input, target), derivative, saves=True)
+    return record("MseLossBackward0", loss, (input, target), derivative, saves=True,
+                  reads=(input, target))  # torch saves both, whichever wants a gradient
 
 
 def _float_dtype(a: np.dtype, b: np.dtype) -> np.dtype:

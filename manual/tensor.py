@@ -187,6 +187,9 @@ class Tensor:
         return f"tensor({np.array2string(self.array, separator=', ')}{extra})"
 
     def __iter__(self):
+        """The rows, each selected on its own (torch unbinds: one UnbindBackward0 node with an
+        output per row, where this engine, whose nodes have one output, records a
+        SelectBackward0 per row; the gradients are the same)."""
         return (self[i] for i in range(len(self)))
 
     # -- autograd --------------------------------------------------------------------------
@@ -305,7 +308,12 @@ class Tensor:
 
     def __rsub__(self, other: Operand) -> Tensor:
         b, a = _operands(self, other)
-        return a - b
+
+        def derivative(grad):  # d(a - b) = da - db, with b this tensor
+            return -grad, grad
+
+        name = "RsubBackward0" if isinstance(other, (Tensor, np.ndarray)) else "RsubBackward1"
+        return record(name, a.array - b.array, (b, a), derivative)
 
     def __neg__(self) -> Tensor:
         def derivative(grad):  # d(-a) = -da
@@ -337,8 +345,22 @@ class Tensor:
                       reads=needed((a, b), (b, a), (b, b)))
 
     def __rtruediv__(self, other: Operand) -> Tensor:
-        b, a = _operands(self, other, true_division=True)
-        return a / b
+        """other / self as torch computes it: self.reciprocal() * other, rounding twice (so
+        3 / x differs from a correctly rounded quotient in about a quarter of the elements).
+        Reference: torch/_tensor.py (``__rdiv__``)."""
+        return self.reciprocal() * other
+
+    def reciprocal(self) -> Tensor:
+        if self.dtype.kind != "f":
+            return _cast(self, float32).reciprocal()  # torch takes integers to the default float
+        with np.errstate(divide="ignore"):
+            out = np.reciprocal(self.array)
+
+        def derivative(grad):  # d(1 / a) = -da / a^2, written with 1 / a as torch: -da (1/a)^2
+            return (-grad * (out * out),)
+
+        return record("ReciprocalBackward0", out, (self,), derivative, saves=True,
+                      reads_output=True)
 
     def __pow__(self, exponent: float | int) -> Tensor:
         if isinstance(exponent, Tensor):
@@ -442,16 +464,19 @@ class Tensor:
 
     @property
     def T(self) -> Tensor:  # noqa: N802 (torch's name)
-        def derivative(grad):  # transpose back
-            return (grad.T,)
-
-        return record("PermuteBackward0", self.array.T, (self,), derivative)
+        return self._transposed("PermuteBackward0")  # torch: a permute of every dim
 
     def t(self) -> Tensor:
         if self.ndim > 2:
             raise RuntimeError(
                 f"t() expects a tensor with <= 2 dimensions, but self is {self.ndim}D")
-        return self.T
+        return self._transposed("TBackward0")
+
+    def _transposed(self, name: str) -> Tensor:
+        def derivative(grad):  # transpose back
+            return (grad.T,)
+
+        return record(name, self.array.T, (self,), derivative)
 
     def __getitem__(self, index: Any) -> Tensor:
         shape, dtype = self.shape, self.dtype
@@ -462,7 +487,9 @@ class Tensor:
             np.add.at(full, index, grad)
             return (full,)
 
-        return record("IndexBackward0", self.array[index], (self,), derivative)
+        name = _index_node_name(index)  # advanced indexing saves the indices; torch frees them
+        return record(name, self.array[index], (self,), derivative,
+                      saves=name == "IndexBackward0")
 
     # -- comparisons (no gradient) ---------------------------------------------------------
 
@@ -494,6 +521,27 @@ class Tensor:
 
     def double(self) -> Tensor:
         return self if self.dtype == float64 else _cast(self, float64)
+
+
+def _index_node_name(index: Any) -> str:
+    """The node torch leaves on top for ``a[index]``: advanced indexing (lists, arrays, masks)
+    is one Index node; otherwise torch selects (an int), slices (a slice that is not a
+    plain ``:``) and unsqueezes (None) one dim at a time, and the last of those names the
+    node; a tuple index that does none of them is an alias, a bare ``:`` a slice."""
+    if isinstance(index, slice):
+        return "SliceBackward0"
+    parts = index if isinstance(index, tuple) else (index,)
+    if any(isinstance(p, (list, np.ndarray)) for p in parts):
+        return "IndexBackward0"
+    last = "AliasBackward0"
+    for part in parts:
+        if isinstance(part, (int, np.integer)):
+            last = "SelectBackward0"
+        elif isinstance(part, slice) and part != slice(None):
+            last = "SliceBackward0"
+        elif part is None:
+            last = "UnsqueezeBackward0"
+    return last
 
 
 def record(name: str, out: np.ndarray, inputs: Sequence[Tensor], derivative: Derivative,

@@ -93,8 +93,8 @@ def test_the_thermometer_graph_in_dot():
     text = graph.dot()
     ops = [n.label for n in graph.nodes if n.grad is None]
     assert sorted(ops) == sorted(["MeanBackward0", "PowBackward0", "SubBackward0",
-                                  "AddBackward0", "MulBackward0", "IndexBackward0",
-                                  "IndexBackward0"])
+                                  "AddBackward0", "MulBackward0", "SelectBackward0",
+                                  "SelectBackward0"])
     for node in graph.nodes:
         assert f"{node.label}\\n{node.shape} {node.dtype}" in text or node.grad is not None
         assert f"  {node.id} [label=" in text

@@ -54,7 +54,11 @@ UNARY = {
     "relu": (lambda a: a.relu(), "exact", (-8, 8)),
     "exp": (lambda a: a.exp(), "libm", (-8, 4)),
     "log": (lambda a: a.log(), "libm", (0.01, 8)),
+    "rsub": (lambda a: 1.5 - a, "exact", (-8, 8)),
+    "rdiv": (lambda a: 3.0 / a, "exact", (0.5, 8)),  # torch: a.reciprocal() * 3, two roundings
+    "reciprocal": (lambda a: a.reciprocal(), "exact", (0.5, 8)),
     "T": (lambda a: a.T, "exact", (-8, 8)),
+    "t": (lambda a: a.t(), "exact", (-8, 8)),
     "reshape": (lambda a: a.reshape(-1), "exact", (-8, 8)),
     "index": (lambda a: a[1:, 0], "exact", (-8, 8)),
 }
