@@ -5,13 +5,16 @@ manual/linear.py or torch_native/linear.py), its engine (``ns.lib``: ``manual`` 
 ``torch``) and ``ns.t(data, dtype, requires_grad)`` to make a tensor. The test runs torch's
 twin live, so the expected exception class is torch's own; the manual twin must raise the
 same class, with a message that names the offending argument and its value (the words
-listed beside each case; compared without case).
+listed beside each case; compared without case). The whole message, as reviewed, is in
+tests/error_messages.json: a change of wording is a change to that file.
 """
 
 from __future__ import annotations
 
 import importlib
+import json
 from collections.abc import Callable
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -275,6 +278,15 @@ def test_refused_like_torch(call: Callable[[SimpleNamespace], Any], words: tuple
     message = str(manual_error).lower()
     missing = [w for w in words if w.lower() not in message]
     assert not missing, f"manual's message {str(manual_error)!r} does not name {missing}"
+
+
+MESSAGES = json.loads(Path(__file__).with_name("error_messages.json").read_text())
+
+
+@pytest.mark.parametrize(("call", "case"), [(c[0], c[2]) for c in CASES],
+                         ids=[c[2] for c in CASES])
+def test_the_message_is_the_reviewed_one(call: Callable[[SimpleNamespace], Any], case: str):
+    assert str(_raised(call, MANUAL)) == MESSAGES[case]
 
 
 def test_catalog_size():
