@@ -1,5 +1,5 @@
-"""manual/_allocator.py: after `import manual`, freed large arrays stay in the process (glibc),
-unless DEALIAS_MALLOC=system."""
+"""manual/_allocator.py: after `import manual` (or a call of keep_freed_memory), freed large
+arrays stay in the process (glibc), unless DEALIAS_MALLOC=system."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 CODE = """
@@ -35,6 +36,22 @@ def test_freed_memory_stays_for_the_next_step():
     # (glibc left as it is may or may not give the block back: its own threshold rises
     # after any earlier large free, so only the kept case is certain)
     assert _returned_on_free({}) < 2**20
+
+
+def _resident() -> int:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * 4096
+
+
+@pytest.mark.skipif(not GLIBC, reason="Linux with glibc only")
+def test_keep_freed_memory_keeps_a_freed_block_in_this_process():
+    from manual._allocator import keep_freed_memory
+
+    assert keep_freed_memory() is True
+    a = np.ones(8 * 2**20 // 8)          # 8 MiB, touched
+    before_free = _resident()
+    del a
+    assert before_free - _resident() < 2**20
 
 
 def test_dealias_malloc_system_leaves_glibc_alone(monkeypatch):
