@@ -172,7 +172,7 @@ def test_sequential_container(lib):
     act = manual.activations if lib is manual else torch_native.activations
     assert len(model) == 3
     assert [type(m).__name__ for m in model] == ["Linear", "ReLU", "Linear"]
-    assert model[-1] is model[2] and model[0].out_features == 4
+    assert model[-1] is model[2] and model[-3] is model[0] and model[0].out_features == 4
     assert list(model[1:].state_dict()) == ["2.weight", "2.bias"]  # a slice keeps the keys
     with pytest.raises(IndexError, match="index 3 is out of range"):
         model[3]
@@ -187,6 +187,7 @@ def test_sequential_repr_as_torch():
     assert repr(m_model) == repr(t_model)
     nested = (manual.activations.Sequential(m_model), torch_native.activations.Sequential(t_model))
     assert repr(nested[0]) == repr(nested[1])
+    assert repr(manual.activations.Sequential()) == repr(torch_native.activations.Sequential())
 
 
 def test_relu_zeroes_exactly_the_negative_half():

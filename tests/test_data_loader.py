@@ -205,3 +205,45 @@ def test_dataset_refusals_as_torch(name):
     assert list(twin.DataLoader(empty)) == []
     with pytest.raises(ValueError, match="num_samples should be a positive integer value"):
         twin.DataLoader(empty, shuffle=True)
+
+
+def test_the_default_batch_size_is_one_as_torch():
+    m_loader, t_loader = (twin.DataLoader(twin.TensorDataset(lib.tensor(np.float32([1, 2, 3]))))
+                          for lib, twin in TWINS.values())
+    assert m_loader.batch_size == t_loader.batch_size == 1
+    assert [np.asarray(b).tolist() for (b,) in m_loader] == [
+        b.numpy().tolist() for (b,) in t_loader]
+
+
+def test_a_generator_shared_by_loaders_advances_as_torchs():
+    # a one-item loader still draws its epoch's base seed and shuffles from the generator;
+    # a second loader on the same generator then sees what torch's second loader sees
+    orders = []
+    for (lib, twin), generator in zip(TWINS.values(), (np.random.RandomState(3),
+                                                       torch.Generator().manual_seed(3))):
+        for n in (1, 6):
+            data = twin.TensorDataset(lib.tensor(np.arange(n, dtype=np.float32)))
+            loader = twin.DataLoader(data, batch_size=n, shuffle=True, generator=generator)
+            (batch,) = next(iter(loader))
+        orders.append(np.asarray(batch).tolist())
+    assert orders[0] == orders[1]
+
+
+def test_batch_size_none_converts_arrays_in_dicts_and_tuples_as_torch():
+    items = [{"x": np.float32([1, 2]), "y": (np.int64(3), 4.0)}]
+    m_item, t_item = (next(iter(twin.DataLoader(items, batch_size=None)))
+                      for _, twin in TWINS.values())
+    assert isinstance(m_item["x"], manual.Tensor) and isinstance(t_item["x"], torch.Tensor)
+    assert np.asarray(m_item["x"]).tolist() == t_item["x"].tolist()
+    assert isinstance(m_item["y"], list) and isinstance(t_item["y"], list)
+    assert np.asarray(m_item["y"][0]).item() == t_item["y"][0].item() == 3
+    assert m_item["y"][1] == t_item["y"][1] == 4.0
+
+
+def test_stacked_batches_name_their_node_as_torch():
+    names = []
+    for lib, twin in TWINS.values():
+        leaf = lib.tensor(np.float32([[1, 2], [3, 4]]), requires_grad=True)
+        (batch,) = next(iter(twin.DataLoader(twin.TensorDataset(leaf), batch_size=2)))
+        names.append(batch.grad_fn.name())
+    assert names[0] == names[1]

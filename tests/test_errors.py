@@ -200,6 +200,11 @@ CASES: list[tuple[Callable[[SimpleNamespace], Any], tuple[str, ...], str]] = [
     (lambda ns: ns.activations.Sequential(ns.activations.ReLU())[1],
      ("index", "1"), "Sequential-index-out-of-range"),
     (lambda ns: ns.activations.relu([1.0, -1.0]), ("input", "list"), "relu-non-tensor"),
+    (lambda ns: ns.activations.relu(ns.t([True, False], "bool")), ("boolean",), "relu-bool"),
+    (lambda ns: ns.activations.Sequential(ns.linear.Linear), ("Linear", "module"),
+     "Sequential-class-not-instance"),
+    (lambda ns: ns.activations.Sequential(ns.activations.ReLU())[-2],
+     ("index", "-2"), "Sequential-index-below-range"),
     # -- data_loader
     (lambda ns: ns.data_loader.DataLoader([1, 2, 3], batch_size=0), ("batch_size", "0"),
      "DataLoader-batch-size-0"),
@@ -219,6 +224,7 @@ CASES: list[tuple[Callable[[SimpleNamespace], Any], tuple[str, ...], str]] = [
      ("size mismatch", "3", "4"), "TensorDataset-size-mismatch"),
     # -- zero_grad
     (lambda ns: ns.zero_grad.zero_grad(None), ("params", "None"), "zero_grad-none"),
+    (lambda ns: ns.zero_grad.zero_grad(5), ("int", "params", "5"), "zero_grad-int"),
     (lambda ns: ns.zero_grad.zero_grad(ns.t([1.0, 2.0])), ("iterable", "Tensor"),
      "zero_grad-bare-tensor"),
     # -- sgd

@@ -7,6 +7,7 @@ import warnings
 import numpy as np
 import pytest
 import torch
+import torch.nn.functional as F  # noqa: N812 (torch's usual name)
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -72,6 +73,33 @@ def test_n_by_1_against_n_broadcasts_and_warns():
     with pytest.warns(UserWarning, match="different to the input size"):
         loss = manual.mse_loss.mse_loss(x, y, reduction="none")
     assert loss.shape == (3, 3)
+
+
+def test_the_warning_is_torchs_and_names_the_callers_line():
+    # torch warns with stacklevel=2: the line that called mse_loss, not mse_loss itself
+    # (torch's own function here: the twin in torch_native/ is one call further away)
+    messages = []
+    for lib, mse_loss in ((manual, manual.mse_loss.mse_loss), (torch, F.mse_loss)):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            mse_loss(lib.tensor([[1.0], [2.0]]), lib.tensor([1.0, 2.0]))
+        [warning] = caught
+        assert warning.category is UserWarning and warning.filename == __file__
+        messages.append(str(warning.message).replace("torch.Size([2, 1])", "(2, 1)")
+                        .replace("torch.Size([2])", "(2,)"))
+    assert messages[0] == messages[1]
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_an_empty_batch_as_torch_and_without_numpy_warnings(reduction):
+    # "mean" of nothing is 0 / 0 = nan in torch, which says nothing; NumPy's mean would warn
+    results = []
+    for lib, twin in ((manual, manual.mse_loss), (torch, torch_native.mse_loss)):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            results.append(np.asarray(twin.mse_loss(lib.tensor([]), lib.tensor([]),
+                                                    reduction=reduction)))
+    np.testing.assert_array_equal(results[0], results[1])
 
 
 @given(dtypes, st.data())

@@ -102,3 +102,48 @@ def test_fused_add_promotes_and_handles_integers_as_torch():
     assert got.dtype == want.dtype and np.array_equal(got, want)
     ints = fused_add(np.int64([1, 2]), np.int64([3, 4]), alpha=2)
     assert ints.tolist() == torch.tensor([1, 2]).add(torch.tensor([3, 4]), alpha=2).tolist()
+
+
+def test_zero_grad_in_place_detaches_a_gradient_that_requires_grad():
+    # manual.zero_grad, set_to_none=False: torch's requires_grad_(False) on the old .grad
+    import manual.zero_grad
+    import torch_native.zero_grad
+    for lib, twin in ((manual, manual.zero_grad), (torch, torch_native.zero_grad)):
+        p = lib.tensor([1.0, 2.0], requires_grad=True)
+        p.grad = lib.tensor([3.0, 4.0], requires_grad=True)
+        twin.zero_grad([p], set_to_none=False)
+        assert p.grad.requires_grad is False
+        assert np.array_equal(np.asarray(p.grad.detach() if lib is torch else p.grad), [0, 0])
+
+
+def test_a_module_without_forward_is_refused_in_torchs_words():
+    from manual._module import Module
+
+    class Empty(Module):
+        pass
+
+    class TorchEmpty(torch.nn.Module):
+        pass
+
+    messages = []
+    for module in (Empty(), TorchEmpty()):
+        try:
+            module(manual.tensor([1.0]))
+        except NotImplementedError as error:
+            messages.append(str(error).replace("TorchEmpty", "Empty"))
+    assert len(messages) == 2 and messages[0] == messages[1]
+
+
+def test_optimizer_state_may_hold_torch_tensors_that_require_grad():
+    # _optimizer._as_state reads a torch tensor through detach().cpu(), as torch's own
+    # load_state_dict accepts any tensor
+    p = manual.tensor([1.0, 2.0], requires_grad=True)
+    t_p = torch.tensor([1.0, 2.0], requires_grad=True)
+    t_opt = torch_native.sgd.SGD([t_p], lr=0.1, momentum=0.9)
+    (t_p * t_p).sum().backward()
+    t_opt.step()
+    state = t_opt.state_dict()
+    state["state"][0]["momentum_buffer"].requires_grad_(True)
+    opt = manual.sgd.SGD([p], lr=0.1, momentum=0.9)
+    opt.load_state_dict(state)
+    np.testing.assert_array_equal(opt.state[p]["momentum_buffer"].array, [2.0, 4.0])
