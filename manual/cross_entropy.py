@@ -111,7 +111,8 @@ class CrossEntropyLoss(Module):
 def _log_softmax(x: np.ndarray, axis: int) -> np.ndarray:
     """(1): x - m - log sum exp(x - m), in torch's order (the max first, log last)."""
     shifted = x - x.max(axis=axis, keepdims=True, initial=-np.inf)  # every exponent <= 0
-    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+    with np.errstate(divide="ignore"):                            # no classes: log 0
+        return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
 
 
 def _class_weights(weight: Tensor | None, x: np.ndarray, axis: int) -> np.ndarray:
@@ -129,8 +130,8 @@ def _class_terms(logp: np.ndarray, t: np.ndarray, w: np.ndarray, axis: int, eps:
     kept = t != ignore_index
     kept_1 = np.expand_dims(kept, axis)                           # (N, 1, d1, ...)
     t = np.expand_dims(np.where(kept, t, 0), axis)                # (N, 1, d1, ...), 0 if ignored
-    w_t = np.where(kept_1, w.reshape(-1)[t], 0)                   # (N, 1, d1, ...) target weights
-    logp_t = np.take_along_axis(logp, t, axis=axis)               # (N, 1, d1, ...)
+    w_t = np.where(kept_1, _at_targets(w, t, axis), 0)            # (N, 1, d1, ...) target weights
+    logp_t = _at_targets(logp, t, axis)                           # (N, 1, d1, ...)
     nll = np.where(kept, (-logp_t * w_t).squeeze(axis), 0)        # (2)
     denom = np.asarray(w_t.sum(), dtype=logp.dtype)               # D of (5)
     loss = _reduce(nll, denom, reduction)
@@ -139,10 +140,20 @@ def _class_terms(logp: np.ndarray, t: np.ndarray, w: np.ndarray, axis: int, eps:
     if eps > 0:
         smooth = np.where(kept, -(logp * w).sum(axis=axis), 0)    # (3)
         per_class = dtype(eps / n_classes if n_classes else np.inf)  # no classes: inf, as torch
-        loss = dtype(1 - eps) * loss + _reduce(smooth, denom, reduction) * per_class  # (4)
+        with np.errstate(invalid="ignore"):                       # and 0 inf = nan, as torch
+            loss = dtype(1 - eps) * loss + _reduce(smooth, denom, reduction) * per_class  # (4)
         a = a + per_class * w
     a = np.where(kept_1, a, 0)                                    # ignored samples: a = 0
     return loss, a, denom, kept
+
+
+def _at_targets(a: np.ndarray, t: np.ndarray, axis: int) -> np.ndarray:
+    """a's entry at each sample's target class (with no classes, every target is ignored:
+    zeros, which the caller masks)."""
+    if a.shape[axis] == 0:
+        return np.zeros(np.broadcast_shapes(a.shape[:axis] + (1,) + a.shape[axis + 1:], t.shape),
+                        a.dtype)
+    return np.take_along_axis(a, t, axis=axis)
 
 
 def _probability_terms(logp: np.ndarray, y: np.ndarray, w: np.ndarray, axis: int, eps: float,

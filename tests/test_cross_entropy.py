@@ -196,6 +196,34 @@ def test_every_target_ignored(label_smoothing, weighted):
         assert total.item() == 0
 
 
+@pytest.mark.parametrize("label_smoothing", [0.0, 0.2])
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_no_classes_and_every_target_ignored_as_torch(label_smoothing, reduction):
+    # C = 0: every target must be ignored; "sum" of nothing is 0, but smoothing's share
+    # per class is eps / 0 = inf, and 0 inf = nan, in torch as here
+    results = []
+    for lib, twin in ((manual, manual.cross_entropy), (torch, torch_native.cross_entropy)):
+        x = lib.tensor(np.ones((2, 0), np.float32), requires_grad=True)
+        loss = twin.cross_entropy(x, lib.tensor([-100, -100]), reduction=reduction,
+                                  label_smoothing=label_smoothing)
+        loss.sum().backward()
+        results.append((np.asarray(loss.detach() if lib is torch else loss), x.grad.shape))
+    np.testing.assert_array_equal(results[0][0], results[1][0])
+    assert results[0][1] == tuple(results[1][1])
+
+
+@pytest.mark.parametrize("target_dtype", ["int64", "uint8"])
+@pytest.mark.parametrize("label_smoothing", [0.0, 1.0])
+def test_byte_targets_and_full_smoothing_as_torch(target_dtype, label_smoothing):
+    # torch takes Byte class indices for (N, C) input; label_smoothing may be exactly 1
+    x = np.random.default_rng(0).standard_normal((4, 3)).astype(np.float32)
+    y = np.array([0, 1, 2, 1], target_dtype)
+    losses = [twin.cross_entropy(lib.tensor(x), lib.tensor(y), label_smoothing=label_smoothing)
+              for lib, twin in ((manual, manual.cross_entropy),
+                                (torch, torch_native.cross_entropy))]
+    assert_twins_agree("loss", "cross_entropy", *losses, terms=x.size)
+
+
 @pytest.mark.parametrize("twin", [manual.cross_entropy, torch_native.cross_entropy],
                          ids=["manual", "torch"])
 @pytest.mark.parametrize("reduction", REDUCTIONS)
