@@ -27,70 +27,62 @@ def _out_size(padded: tuple[int, ...], kernel: tuple[int, ...], stride: _Pair,
 
 def _im2col(x_pad: np.ndarray, kernel: tuple[int, ...], stride: _Pair, dilation: _Pair,
             groups: int) -> np.ndarray:
-    """One row per window, one matrix per group: (G, N Ho Wo, kh kw C/G).
+    """One column per window, one matrix per image and group: (N, G, C/G kh kw, Ho Wo).
 
-    The input is channels-last, (N, Hp, Wp, C), and each row lists the window tap by tap,
-    channels fastest, so the copy reads whole runs of C/G contiguous values.
+    The input is (N, C, Hp, Wp). Each column lists its window in W's own memory order,
+    channel by channel and tap by tap within a channel, so W multiplies it with no transpose;
+    the copy reads runs of Wo values along the image rows.
     """
     (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
     extent = (dh * (kh - 1) + 1, dw * (kw - 1) + 1)                   # the dilated kernel
-    view = sliding_window_view(x_pad, extent, axis=(1, 2))           # (N, ., ., C, ext_h, ext_w)
-    windows = view[:, ::sh, ::sw, :, ::dh, ::dw]                      # (N, Ho, Wo, C, kh, kw)
-    n, h_out, w_out, c = windows.shape[:4]
-    grouped = windows.reshape(n, h_out, w_out, groups, c // groups, kh, kw)
-    rows = grouped.transpose(3, 0, 1, 2, 5, 6, 4)                     # (G, N, Ho, Wo, kh, kw, C/G)
-    return rows.reshape(groups, n * h_out * w_out, -1)                # (G, N Ho Wo, kh kw C/G)
+    view = sliding_window_view(x_pad, extent, axis=(2, 3))           # (N, C, ., ., ext_h, ext_w)
+    windows = view[:, :, ::sh, ::sw, ::dh, ::dw]                      # (N, C, Ho, Wo, kh, kw)
+    n, c, h_out, w_out = windows.shape[:4]
+    columns = windows.transpose(0, 1, 4, 5, 2, 3)                     # (N, C, kh, kw, Ho, Wo)
+    return columns.reshape(n, groups, c // groups * kh * kw, h_out * w_out)  # (N, G, K, Ho Wo)
 
 
 def _weight_matrix(w: np.ndarray, groups: int) -> np.ndarray:
-    """W (C_out, C/G, kh, kw) as one matrix per group, columns ordered like _im2col's:
-    (G, C_out/G, kh kw C/G)."""
-    taps_last = w.transpose(0, 2, 3, 1)                               # (C_out, kh, kw, C/G)
-    return taps_last.reshape(groups, w.shape[0] // groups, -1)
+    """W (G A, B, kh, kw) as one matrix per group, (G, A, B kh kw): a reshape, its columns
+    ordered like _im2col's rows."""
+    return w.reshape(groups, w.shape[0] // groups, -1)
 
 
-def _weight_from_matrix(w_mat: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    """_weight_matrix undone: (G, C_out/G, kh kw C/G) back to (C_out, C/G, kh, kw)."""
-    c_out, c_group, kh, kw = shape
-    return w_mat.reshape(c_out, kh, kw, c_group).transpose(0, 3, 1, 2)
+def _tap_matrices(w: np.ndarray, groups: int) -> np.ndarray:
+    """W (G A, B, kh, kw) as one matrix per kernel tap and group, (kh, kw, G, A, B): tap
+    (u, v) of group g is W_g[:, :, u, v], contiguous."""
+    a, b, kh, kw = w.shape[0] // groups, *w.shape[1:]
+    grouped = w.reshape(groups, a, b, kh, kw)                         # (G, A, B, kh, kw)
+    return np.ascontiguousarray(grouped.transpose(3, 4, 0, 1, 2))     # (kh, kw, G, A, B)
 
 
-def _col2im(stamp, canvas_shape: tuple[int, ...], kernel: tuple[int, ...], stride: _Pair,
-            dilation: _Pair) -> np.ndarray:
-    """im2col's adjoint, a kernel tap at a time: ``stamp(u, v)`` is what tap (u, v) of every
-    window contributes, (N, Ho, Wo, C); it is added onto the canvas pixels that tap reads."""
-    canvas = None
-    (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
-    for u, v in np.ndindex(kh, kw):
-        block = stamp(u, v)                                           # (N, Ho, Wo, C)
-        if canvas is None:
-            canvas = np.zeros(canvas_shape, dtype=block.dtype)        # (N, Hc, Wc, C)
-        h_out, w_out = block.shape[1:3]
-        rows = slice(dh * u, dh * u + sh * (h_out - 1) + 1, sh)       # the pixels tap (u, v)
-        columns = slice(dw * v, dw * v + sw * (w_out - 1) + 1, sw)    # reads, one per window
-        canvas[:, rows, columns] += block
-    return canvas
+def _col2im(taps: np.ndarray, a_g: np.ndarray, size: _Pair, canvas_size: _Pair,
+            stride: _Pair, dilation: _Pair) -> np.ndarray:
+    """im2col's adjoint, a kernel tap at a time: a_g[n, g]^T taps[u, v, g], (H W, B), is what
+    tap (u, v) of the window at each pixel of a_g's (H, W) grid sends back; it is added onto
+    the canvas pixels that tap reads. Returns the canvas as (N, G B, Hc, Wc).
+
+    The canvas is kept channels-last, so each tap's add runs along image rows of width G B
+    contiguous values; the matrix product reads a_g (N, G, A, H W) transposed in place.
+    """
+    (height, width), (sh, sw), (dh, dw) = size, stride, dilation
+    n, groups, b = a_g.shape[0], a_g.shape[1], taps.shape[-1]
+    pixels = a_g.transpose(0, 1, 3, 2)                                # (N, G, H W, A), a view
+    canvas = np.zeros((n, *canvas_size, groups, b), dtype=np.result_type(taps, a_g))
+    for u, v in np.ndindex(*taps.shape[:2]):
+        block = (pixels @ taps[u, v]).reshape(n, groups, height, width, b)  # (N, G, H, W, B)
+        rows = slice(dh * u, dh * u + sh * (height - 1) + 1, sh)      # the pixels tap (u, v)
+        columns = slice(dw * v, dw * v + sw * (width - 1) + 1, sw)    # reads, one per window
+        canvas[:, rows, columns] += block.transpose(0, 2, 3, 1, 4)    # (N, H, W, G, B)
+    return canvas.reshape(n, *canvas_size, -1).transpose(0, 3, 1, 2)  # (N, G B, Hc, Wc)
 
 
-def _group_pixels(a: np.ndarray, groups: int) -> np.ndarray:
-    """(N, C, H, W) as one matrix per group, a row per pixel: (G, N H W, C/G)."""
+def _grouped(a: np.ndarray, groups: int) -> np.ndarray:
+    """(N, C, H, W) as one matrix per image and group, (N, G, C/G, H W), in contiguous
+    memory: NumPy's matmul calls BLAS only on such stacks (a broadcast dy, as .sum() gives,
+    is copied here once)."""
     n, c, h, w = a.shape
-    grouped = a.reshape(n, groups, c // groups, h, w)                 # (N, G, C/G, H, W)
-    return grouped.transpose(1, 0, 3, 4, 2).reshape(groups, n * h * w, c // groups)
-
-
-def _ungroup_pixels(a: np.ndarray, n: int, h: int, w: int) -> np.ndarray:
-    """_group_pixels undone: (G, N H W, C/G) back to (N, C, H, W)."""
-    groups, _, c_group = a.shape
-    grouped = a.reshape(groups, n, h, w, c_group).transpose(1, 0, 4, 2, 3)  # (N, G, C/G, H, W)
-    return grouped.reshape(n, groups * c_group, h, w)
-
-
-def _pixels_last(a: np.ndarray, n: int, h: int, w: int) -> np.ndarray:
-    """(G, N H W, C/G) as a channels-last image (N, H, W, C)."""
-    groups, _, c_group = a.shape
-    grouped = a.reshape(groups, n, h, w, c_group).transpose(1, 2, 3, 0, 4)  # (N, H, W, G, C/G)
-    return grouped.reshape(n, h, w, groups * c_group)
+    return np.ascontiguousarray(a).reshape(n, groups, c // groups, h * w)
 
 
 # -- torch's checks of the arguments ---------------------------------------------------------

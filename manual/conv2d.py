@@ -11,22 +11,23 @@ The definition (``_conv2d_loops`` below is these two lines as Python loops):
        W[o, c, u, v] x_pad[n, g C_in/G + c, s_h i + d_h u, s_w j + d_w v]
    H_out = floor((H + 2 p_h - d_h (kh - 1) - 1) / s_h) + 1, and likewise W_out
 
-The same sums as one matrix product per group (im2col), which ``conv2d`` computes:
+The same sums as one matrix product per image and group (im2col), which ``conv2d`` computes:
 
-3. X_g[(n, i, j), (u, v, c)] = x_pad[n, g C_in/G + c, s_h i + d_h u, s_w j + d_w v]
-                                                  (N H_out W_out, K) with K = kh kw C_in/G
-4. y_g = X_g W_g^T + b_g                                      (N H_out W_out, C_out/G)
+3. X_g[n][(c, u, v), (i, j)] = x_pad[n, g C_in/G + c, s_h i + d_h u, s_w j + d_w v]
+                                                  (K, H_out W_out) with K = C_in/G kh kw
+4. y_g[n] = W_g X_g[n] + b_g                                  (C_out/G, H_out W_out)
+   W_g is group g's C_out/G kernels, each read as a row of K: W's own memory order, so the
+   rows of X_g run (c, u, v) too, and y comes out in (N, C_out, H_out, W_out) order.
 
-(The columns of X_g run tap by tap with the channels fastest, and x_pad is kept channels-last,
-(N, Hp, Wp, C), so building X_g copies whole runs of contiguous values; W_g's columns are
-ordered to match.)
+Backward, given dL/dy (written dy, and dy_g[n] regrouped like y_g[n]), in one recorded node:
 
-Backward, given dL/dy (written dy, and dy_g regrouped like y_g), in one recorded node:
-
-5. dW_g = dy_g^T X_g                                          (C_out/G, K)
-6. col2im, a kernel tap at a time: dy_g W_g[:, :, u, v] (N H_out W_out, C_in/G) is what tap
-   (u, v) sends back to the pixels of x_pad it read in (3); each is added there, and the
-   padding is cropped. This is conv_transpose2d(dy, W) (manual/conv_transpose2d.py).
+5. dW_g^T = sum over n of X_g[n] dy_g[n]^T                    (K, C_out/G)
+   (dW_g's transpose: the same dot products, which OpenBLAS runs faster as K rows than as
+   C_out/G rows)
+6. col2im, a kernel tap at a time: dy_g[n]^T W_g[:, :, u, v] (H_out W_out, C_in/G) is what
+   tap (u, v) sends back to the pixels of x_pad it read in (3); each is added there (on a
+   channels-last canvas), and the padding is cropped. This is conv_transpose2d(dy, W)
+   (manual/conv_transpose2d.py).
 7. db = sum of dy over n, i, j                                (C_out,)
 
 Padding is an int, a pair, "valid" (none) or "same" (the output as large as the input, for
@@ -61,16 +62,14 @@ from manual._conv import (
     _check_weight,
     _col2im,
     _conv_repr,
-    _group_pixels,
+    _grouped,
     _im2col,
     _out_size,
     _Pads,
     _Pair,
     _pair,
-    _pixels_last,
     _same_pads,
-    _ungroup_pixels,
-    _weight_from_matrix,
+    _tap_matrices,
     _weight_matrix,
 )
 from manual._module import Module
@@ -83,35 +82,36 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None,
     """Cross-correlate x (N, C_in, H, W) or (C_in, H, W) with W (C_out, C_in/G, kh, kw)."""
     x, stride, pads, dilation = _arguments(input, weight, bias, stride, padding, dilation, groups)
     w = weight.array
-    kernel = w.shape[2:]
-    x_pad = np.pad(x.transpose(0, 2, 3, 1), ((0, 0), *pads, (0, 0)))  # (1) (N, Hp, Wp, C_in)
-    cols = _im2col(x_pad, kernel, stride, dilation, groups)           # (3) (G, N Ho Wo, K)
-    n, h_out, w_out = x.shape[0], *_out_size(x_pad.shape[1:3], kernel, stride, dilation)
-    w_mat = _weight_matrix(w, groups)                                 # (G, C_out/G, K)
-    y = _ungroup_pixels(cols @ w_mat.transpose(0, 2, 1), n, h_out, w_out)  # (4) (N, C_out, Ho, Wo)
+    (n, _, h, w_in), kernel = x.shape, w.shape[2:]
+    x_pad = np.pad(x, ((0, 0), (0, 0), *pads))                        # (1) (N, C_in, Hp, Wp)
+    cols = _im2col(x_pad, kernel, stride, dilation, groups)           # (3) (N, G, K, Ho Wo)
+    h_out, w_out = _out_size(x_pad.shape[2:], kernel, stride, dilation)
+    y = _weight_matrix(w, groups) @ cols                              # (4) (N, G, C_out/G, Ho Wo)
+    y = y.reshape(n, -1, h_out, w_out)                                # (N, C_out, Ho, Wo)
     if bias is not None:
-        y = y + bias.array[:, None, None]                             # (4)
+        y += bias.array[:, None, None]                                # (4)
+    padded = x_pad.shape[2:]                                          # (6)'s canvas: (Hp, Wp)
 
     wants_dx = input.requires_grad  # a batch of images does not: torch skips (6) then too
 
     def derivative(dy):
-        dy_g = _group_pixels(dy.reshape(y.shape), groups)             # (G, N Ho Wo, C_out/G)
-        dw = dy_g.transpose(0, 2, 1) @ cols                           # (5) (G, C_out/G, K)
-        db = dy.reshape(y.shape).sum(axis=(0, 2, 3))                  # (7) (C_out,)
+        dy_g = _grouped(dy.reshape(y.shape), groups)                  # (N, G, C_out/G, Ho Wo)
+        dw_t = (cols @ dy_g.transpose(0, 1, 3, 2)).sum(axis=0)        # (5) (G, K, C_out/G)
+        dw = dw_t.transpose(0, 2, 1).reshape(w.shape)                 # (C_out, C_in/G, kh, kw)
+        db = dy_g.sum(axis=(0, 3)).reshape(-1)                        # (7) (C_out,)
         if not wants_dx:
-            return None, _weight_from_matrix(dw, w.shape), db
-        taps = w.reshape(groups, -1, *w.shape[1:])                    # (G, C_out/G, C_in/G, kh, kw)
-        dx_pad = _col2im(lambda u, v: _pixels_last(dy_g @ taps[..., u, v], n, h_out, w_out),
-                         x_pad.shape, kernel, stride, dilation)       # (6) (N, Hp, Wp, C_in)
+            return None, dw, db
+        dx_pad = _col2im(_tap_matrices(w, groups), dy_g, (h_out, w_out), padded, stride,
+                         dilation)                                    # (6) (N, C_in, Hp, Wp)
         (top, _), (left, _) = pads
-        dx = dx_pad[:, top:top + x.shape[2], left:left + x.shape[3]]  # (N, H, W, C_in)
-        return (dx.transpose(0, 3, 1, 2).reshape(input.shape), _weight_from_matrix(dw, w.shape),
-                db)
+        dx = dx_pad[:, :, top:top + h, left:left + w_in]              # (N, C_in, H, W)
+        return dx.reshape(input.shape), dw, db
 
     inputs = (input, weight) if bias is None else (input, weight, bias)
     out = y if input.ndim == 4 else y[0]
+    # watched as torch saves them: W for dx, and x for dW (which here reads cols, a copy)
     return record("ConvolutionBackward0", out, inputs, derivative, saves=True,
-                  reads=needed((input, weight)))  # dW reads cols, a copy
+                  reads=needed((input, weight), (weight, input)))
 
 
 def _conv2d_loops(input: Tensor, weight: Tensor, bias: Tensor | None = None,

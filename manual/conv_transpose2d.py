@@ -21,9 +21,12 @@ back. torch requires a < s or a < d on each axis (RuntimeError otherwise).
 
 The vectorised form that ``conv_transpose2d`` computes, a kernel tap at a time (col2im):
 
-4. S_uv = X_g W_g[:, :, u, v]   (N H W, C_in/G) @ (C_in/G, C_out/G): what tap (u, v) of
-                                 every pixel's stamp writes
-5. canvas[:, s_h i + d_h u, s_w j + d_w v] += S_uv[(n, i, j)]    for every tap, in place
+4. S_uv[n] = X_g[n]^T W_g[:, :, u, v]   (H W, C_in/G) @ (C_in/G, C_out/G): what tap (u, v)
+                                         of every pixel's stamp writes, X_g[n] being image
+                                         n's channels of group g, a row each
+5. canvas[n, g C_out/G + o, s_h i + d_h u, s_w j + d_w v] += S_uv[n][(i, j), o]
+                                         for every tap, in place (the canvas is kept
+                                         channels-last, so these adds run along long rows)
 
 Steps 4-5 and the crop are conv2d's input gradient (manual/conv2d.py, equation 6):
 conv_transpose2d(dy, W) with conv2d's W, stride, padding, dilation and groups is dL/dx of
@@ -32,10 +35,10 @@ that conv2d, with output_padding restoring the last rows that conv2d's stride sk
 Backward, given dL/dy (written dy), in one recorded node:
 
 6. D = im2col(dy with p zeros on every side, less the a_h rows and a_w columns of
-   output_padding that no pixel stamped): one window per input pixel  (G, N H W, K),
-   K = kh kw C_out/G
-7. dx_g = D_g W_g^T                                   that is conv2d(dy, W), cut to H x W
-8. dW_g = X_g^T D_g                                   (C_in/G, K)
+   output_padding that no pixel stamped): one window per input pixel  (N, G, K, H W),
+   K = C_out/G kh kw
+7. dx_g[n] = W_g D_g[n], W_g read as (C_in/G, K)      that is conv2d(dy, W), cut to H x W
+8. dW_g^T = sum over n of D_g[n] X_g[n]^T             (K, C_in/G), as conv2d's (5)
 9. db = sum of dy over n, i, j                        (C_out,)
 
 Quirk: torch accepts a bias of another dtype here (conv2d refuses it) and rounds it to x's
@@ -63,13 +66,11 @@ from manual._conv import (
     _check_weight,
     _col2im,
     _conv_repr,
-    _group_pixels,
+    _grouped,
     _im2col,
     _Pair,
     _pair,
-    _pixels_last,
-    _ungroup_pixels,
-    _weight_from_matrix,
+    _tap_matrices,
     _weight_matrix,
 )
 from manual._module import Module
@@ -84,15 +85,12 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None,
     x, stride, (ph, pw), out_size, dilation = _arguments(
         input, weight, bias, stride, padding, output_padding, groups, dilation)
     w = weight.array
-    n, c_in, h, w_in = x.shape
-    c_out, kernel = w.shape[1] * groups, w.shape[2:]
-    x_g = _group_pixels(x, groups)                                    # (G, N H W, C_in/G)
-    taps = w.reshape(groups, c_in // groups, *w.shape[1:])            # (G, C_in/G, C_out/G, kh, kw)
-    canvas_shape = (n, out_size[0] + 2 * ph, out_size[1] + 2 * pw, c_out)  # (1) channels-last
-    canvas = _col2im(lambda u, v: _pixels_last(x_g @ taps[..., u, v], n, h, w_in),
-                     canvas_shape, kernel, stride, dilation)          # (4)-(5) = (2)
-    y = canvas[:, ph:ph + out_size[0], pw:pw + out_size[1]]          # (3) (N, Ho, Wo, C_out)
-    y = y.transpose(0, 3, 1, 2)                                       # (N, C_out, Ho, Wo)
+    (h, w_in), kernel = x.shape[2:], w.shape[2:]
+    x_g = _grouped(x, groups)                                         # (N, G, C_in/G, H W)
+    canvas_size = (out_size[0] + 2 * ph, out_size[1] + 2 * pw)       # (1) (H_c, W_c)
+    canvas = _col2im(_tap_matrices(w, groups), x_g, (h, w_in), canvas_size, stride,
+                     dilation)                                        # (4)-(5) = (2)
+    y = canvas[:, :, ph:ph + out_size[0], pw:pw + out_size[1]]       # (3) (N, C_out, Ho, Wo)
     if bias is not None:
         y = y + bias.array.astype(x.dtype)[:, None, None]                # (3)
     stamped = [(m - 1) * s + d * (k - 1) + 1                          # canvas rows and columns
@@ -100,12 +98,12 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None,
 
     def derivative(dy):
         dy = dy.reshape(y.shape)                                      # (N, C_out, Ho, Wo)
-        dy_pad = np.pad(dy.transpose(0, 2, 3, 1), ((0, 0), (ph, ph), (pw, pw), (0, 0)))
-        dy_pad = dy_pad[:, :stamped[0], :stamped[1]]                  # (N, Hc - a, Wc - a, C_out)
-        d_stamps = _im2col(dy_pad, kernel, stride, dilation, groups)  # (6) (G, N H W, K)
-        w_mat = _weight_matrix(w, groups)                             # (G, C_in/G, K)
-        dx = _ungroup_pixels(d_stamps @ w_mat.transpose(0, 2, 1), n, h, w_in)  # (7) (N, C_in, H, W)
-        dw = _weight_from_matrix(x_g.transpose(0, 2, 1) @ d_stamps, w.shape)   # (8)
+        dy_pad = np.pad(dy, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+        dy_pad = dy_pad[:, :, :stamped[0], :stamped[1]]               # (N, C_out, Hc - a, Wc - a)
+        d_stamps = _im2col(dy_pad, kernel, stride, dilation, groups)  # (6) (N, G, K, H W)
+        dx = _weight_matrix(w, groups) @ d_stamps                     # (7) (N, G, C_in/G, H W)
+        dw_t = (d_stamps @ x_g.transpose(0, 1, 3, 2)).sum(axis=0)     # (8) (G, K, C_in/G)
+        dw = dw_t.transpose(0, 2, 1).reshape(w.shape)                 # (C_in, C_out/G, kh, kw)
         db = dy.sum(axis=(0, 2, 3))                                   # (9) (C_out,)
         return dx.reshape(input.shape), dw, db
 
