@@ -4,6 +4,8 @@ im2col form against each other; initial weights to the bit; torch's refusals."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 import torch
@@ -152,7 +154,7 @@ def _refusal_cases():
 
 
 @pytest.mark.parametrize("twin", [manual, torch], ids=["manual", "torch"])
-@pytest.mark.parametrize("case", _refusal_cases(), ids=lambda c: c[-1][:30])
+@pytest.mark.parametrize("case", _refusal_cases(), ids=lambda c: re.sub(r"\W+", "-", c[-1])[:30])
 def test_refusals(twin, case):
     x_shape, w_shape, b_shape, options, error, words = case
     lib = manual.conv2d if twin is manual else torch_native.conv2d

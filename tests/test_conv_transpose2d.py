@@ -5,6 +5,8 @@ weights to the bit; torch's refusals."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 import torch
@@ -202,7 +204,7 @@ def _refusal_cases():
 
 
 @pytest.mark.parametrize("twin", [manual, torch], ids=["manual", "torch"])
-@pytest.mark.parametrize("case", _refusal_cases(), ids=lambda c: c[-1][:30])
+@pytest.mark.parametrize("case", _refusal_cases(), ids=lambda c: re.sub(r"\W+", "-", c[-1])[:30])
 def test_refusals(twin, case):
     x_shape, w_shape, b_shape, options, words = case
     lib = manual.conv_transpose2d if twin is manual else torch_native.conv_transpose2d
