@@ -92,9 +92,13 @@ def _check(input: Tensor, weight: Tensor, bias: Tensor | None) -> None:
                 f"linear(): input and {name} must have the same dtype, but got input "
                 f"{input.dtype} and {name} {t.dtype}"
             )
-    if weight.ndim != 2 or input.ndim < 1 or input.shape[-1] != weight.shape[-1]:
-        rows = int(np.prod(input.shape[:-1])) if input.ndim else 1
-        cols = input.shape[-1] if input.ndim else 1
+    if input.ndim == 0 or weight.ndim == 0:
+        raise RuntimeError(
+            f"both arguments to linear need to be at least 1D, but they are {input.ndim}D and "
+            f"{weight.ndim}D: input of size {list(input.shape)}, weight of size "
+            f"{list(weight.shape)}")
+    if weight.ndim != 2 or input.shape[-1] != weight.shape[-1]:
+        rows, cols = int(np.prod(input.shape[:-1])), input.shape[-1]
         raise RuntimeError(
             f"mat1 and mat2 shapes cannot be multiplied ({rows}x{cols} and "
             f"{'x'.join(map(str, weight.shape[::-1]))}): input of size {list(input.shape)}, "

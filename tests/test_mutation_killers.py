@@ -147,3 +147,54 @@ def test_optimizer_state_may_hold_torch_tensors_that_require_grad():
     opt = manual.sgd.SGD([p], lr=0.1, momentum=0.9)
     opt.load_state_dict(state)
     np.testing.assert_array_equal(opt.state[p]["momentum_buffer"].array, [2.0, 4.0])
+
+
+def test_adam_first_moment_with_beta1_one_half_is_torchs_lerp_to_the_bit():
+    # adam._lerp: torch's lerp takes start + w (end - start) only for |w| < 1/2, and
+    # end - (1 - w)(end - start) from 1/2 on; the two round differently at w = 1/2
+    rng = np.random.default_rng(5)
+    p0, grads = rng.standard_normal(1000).astype(np.float32), rng.standard_normal(
+        (3, 1000)).astype(np.float32)
+    moments = []
+    for lib, twin in ((manual, manual.adam), (torch, torch_native.adam)):
+        p = lib.tensor(p0.copy(), requires_grad=True)
+        opt = twin.Adam([p], lr=0.1, betas=(0.5, 0.999))
+        for g in grads:
+            p.grad = lib.tensor(g)
+            opt.step()
+        moments.append(np.asarray(opt.state[p]["exp_avg"]))
+    np.testing.assert_array_equal(moments[0], moments[1])
+
+
+def test_a_duplicated_parameter_warns_in_torchs_words_and_a_list_of_distinct_ones_does_not():
+    import warnings
+    messages = []
+    for lib, twin in ((manual, manual.sgd), (torch, torch_native.sgd)):
+        p, q = lib.tensor([1.0], requires_grad=True), lib.tensor([2.0], requires_grad=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            twin.SGD([p, q], lr=0.1)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            twin.SGD([p, p], lr=0.1)
+        [warning] = caught
+        messages.append((warning.category, str(warning.message)))
+    assert messages[0] == messages[1]
+
+
+def test_a_group_given_one_bare_tensor_holds_it_as_torch():
+    for lib, twin in ((manual, manual.sgd), (torch, torch_native.sgd)):
+        p, q = lib.tensor([1.0], requires_grad=True), lib.tensor([2.0], requires_grad=True)
+        opt = twin.SGD([p], lr=0.1)
+        opt.add_param_group({"params": q, "lr": 0.5})
+        assert opt.param_groups[1]["params"] == [q] and opt.param_groups[1]["lr"] == 0.5
+
+
+def test_backward_of_a_leaf_gives_it_the_gradient_itself():
+    # backward.backward with no graph: the leaf's .grad is the starting gradient
+    for lib in (manual, torch):
+        x = lib.tensor([2.0], requires_grad=True)
+        x.backward()
+        assert np.asarray(x.grad).tolist() == [1.0]
+        x.backward(lib.tensor([3.0]))
+        assert np.asarray(x.grad).tolist() == [4.0]
