@@ -389,9 +389,6 @@ class Tensor:
         return record("MmBackward0", a @ b, (self, other), derivative, saves=True,
                       reads=needed((self, other), (other, self)))
 
-    def __rmatmul__(self, other: Tensor) -> Tensor:
-        return tensor(other) @ self
-
     # -- elementwise functions -------------------------------------------------------------
 
     def exp(self) -> Tensor:

@@ -230,3 +230,45 @@ def test_np_array_of_a_tensor_is_a_copy():
 
 def test_comparing_with_none_is_false():
     assert (manual.tensor([1.0]) == None) is False  # noqa: E711 (the comparison under test)
+
+
+def test_repr_shows_the_values_and_how_the_tensor_was_made():
+    leaf = manual.tensor([1.0, 2.5], requires_grad=True)
+    assert repr(leaf) == "tensor([1. , 2.5], requires_grad=True)"
+    assert repr(leaf * 2) == "tensor([2., 5.], grad_fn=<MulBackward0>)"
+    assert repr(manual.tensor([1, 2])) == "tensor([1, 2])"
+    with manual.no_grad():
+        assert repr(leaf * 2) == "tensor([2., 5.])"
+
+
+@pytest.mark.parametrize("update", ["*=", "/="])
+def test_in_place_multiply_and_divide_as_torch(update):
+    results = []
+    for lib in (manual, torch):
+        a = lib.tensor([3.0, -1.5], requires_grad=True)
+        with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
+            exec(f"a {update} 3.0", {"a": a})
+        with lib.no_grad():
+            exec(f"a {update} 3.0", {"a": a})
+        results.append(np.asarray(a.detach() if lib is torch else a))
+    np.testing.assert_array_equal(results[0], results[1])
+
+
+def test_comparisons_and_truth_as_torch():
+    values = ([1.0, 2.0, 3.0], 2.0)
+    got = [(np.asarray(lib.tensor(values[0]) < values[1]), np.asarray(lib.tensor(values[0]) >
+           values[1]), bool(lib.tensor([0.5])), bool(lib.tensor([0.0]))) for lib in (manual, torch)]
+    for m, t in zip(*got):
+        np.testing.assert_array_equal(m, t)
+    for lib in (manual, torch):
+        with pytest.raises(RuntimeError, match="more than one value is ambiguous"):
+            bool(lib.tensor([1.0, 2.0]))
+
+
+def test_an_array_or_list_at_a_tensor_is_refused_as_torch():
+    # torch's Tensor has no reflected @ for them: Python's TypeError
+    for lib in (manual, torch):
+        b = lib.tensor(np.float32([[1], [-1]]), requires_grad=True)
+        for other in (np.float32([[1, 2], [3, 4]]), [[1.0, 2.0], [3.0, 4.0]]):
+            with pytest.raises(TypeError, match="unsupported operand"):
+                other @ b
