@@ -104,7 +104,8 @@ def _batched(input: Tensor, name: str) -> np.ndarray:
 def _pair(value: int | _Pair, name: str, fn: str) -> _Pair:
     """An int or a sequence of one or two ints, as (height, width)."""
     values = [value] if isinstance(value, (int, np.integer)) else value
-    if isinstance(value, str) or not all(isinstance(v, (int, np.integer)) for v in values):
+    if not isinstance(values, (list, tuple)) or not all(
+            isinstance(v, (int, np.integer)) for v in values):
         raise TypeError(f"{fn}(): argument '{name}' must be tuple of ints, but got "
                         f"{name}={value!r}")
     if len(values) not in (1, 2):

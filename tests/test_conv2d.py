@@ -31,6 +31,9 @@ def test_hand_example():
     for conv in (manual.conv2d.conv2d, manual.conv2d._conv2d_loops):
         y = conv(x, w, padding=1)
         assert y.array[0, 0].tolist() == [[4, 6, 4], [6, 9, 6], [4, 6, 4]]
+        assert conv(x, w).array.tolist() == [[[[9]]]]   # by default no padding, stride 1
+        with pytest.raises(RuntimeError, match="bias"):
+            conv(x, w, manual.tensor([0.5, 0.5]))        # both check b against W
     y = manual.conv2d.conv2d(x, w, b, padding=1)
     assert y.array[0, 0, 1, 1] == 9.5
     y.sum().backward()

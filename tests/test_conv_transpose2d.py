@@ -34,6 +34,10 @@ def test_hand_example():
     for conv in (manual.conv_transpose2d.conv_transpose2d,
                  manual.conv_transpose2d._conv_transpose2d_loops):
         assert conv(x, w, stride=2).array[0, 0].tolist() == stamped
+        assert conv(x, w).array[0, 0].tolist() == [   # by default stride 1, no padding
+            [1, 3, 3, 2], [4, 10, 10, 6], [4, 10, 10, 6], [3, 7, 7, 4]]
+        with pytest.raises(RuntimeError, match="bias"):
+            conv(x, w, manual.tensor([0.5, 0.5]))
         # padding 1 crops a ring; output_padding 1 then gives back the bottom row and right
         # column: H_out = (2 - 1) 2 - 2 + (3 - 1) + 1 + 1 = 4
         assert conv(x, w, stride=2, padding=1).array[0, 0].tolist() == [

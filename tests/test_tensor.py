@@ -272,3 +272,35 @@ def test_an_array_or_list_at_a_tensor_is_refused_as_torch():
         for other in (np.float32([[1, 2], [3, 4]]), [[1.0, 2.0], [3.0, 4.0]]):
             with pytest.raises(TypeError, match="unsupported operand"):
                 other @ b
+
+
+_IN_PLACE_A = np.random.default_rng(11).uniform(-4, 4, 1000).astype(np.float32)
+_IN_PLACE_B = {
+    "number": 0.1,
+    "numpy-float64": np.float64(0.1),  # a number, as torch takes it: rounded to float32 first
+    "tensor": np.random.default_rng(12).uniform(0.5, 4, 1000).astype(np.float32),
+}
+
+
+@pytest.mark.parametrize("op", ["+=", "-=", "*=", "/="])
+@pytest.mark.parametrize("operand", sorted(_IN_PLACE_B))
+def test_in_place_arithmetic_as_torch_to_the_bit(op, operand):
+    results = []
+    for lib in (manual, torch):
+        a = lib.tensor(_IN_PLACE_A.copy())
+        b = _IN_PLACE_B[operand]
+        b = lib.tensor(b) if isinstance(b, np.ndarray) else b
+        exec(f"a {op} b", {"a": a, "b": b})
+        results.append(np.asarray(a))
+    np.testing.assert_array_equal(results[0], results[1])
+
+
+def test_zero_and_copy_in_place_as_torch():
+    results = []
+    for lib in (manual, torch):
+        a, n = lib.tensor([1.5, -2.0]), lib.tensor([7, 8])
+        n.copy_(lib.tensor(np.array([2.7, -3.9])))   # floats into integers: truncated
+        a.copy_(lib.tensor(np.array([0.1, 0.2])))    # float64 into float32: rounded
+        results.append((np.asarray(n).tolist(), np.asarray(a).tolist(),
+                        np.asarray(a.zero_()).tolist()))
+    assert results[0] == results[1]
