@@ -46,6 +46,7 @@ _TARGET = np.array([0, 3, 1])
 CASES: dict[str, tuple[tuple[str, ...], Callable[..., Any]]] = {
     "add": (("a", "b"), lambda ns, a, b: a + b),
     "add-broadcast": (("a", "row"), lambda ns, a, r: a + r),
+    "radd": (("a",), lambda ns, a: 1.5 + a),
     "sub": (("a", "b"), lambda ns, a, b: a - b),
     "rsub": (("a",), lambda ns, a: 1.0 - a),
     "mul": (("a", "b"), lambda ns, a, b: a * b),
@@ -76,6 +77,9 @@ CASES: dict[str, tuple[tuple[str, ...], Callable[..., Any]]] = {
     "index-mask": (("a",), lambda ns, a: a[ns.lib.tensor(np.array([True, False, True]))]),
     "to-float64": (("a",), lambda ns, a: a.double()),
     "relu": (("mixed",), lambda ns, x: ns.activations.relu(x)),
+    "relu-method": (("mixed",), lambda ns, x: x.relu()),
+    "reshape-tuple": (("a",), lambda ns, a: a.reshape((2, 6))),
+    "view": (("a",), lambda ns, a: a.view(12)),
     "linear": (("a", "w", "bias"), lambda ns, x, w, b: ns.linear.linear(x, w, b)),
     "linear-no-bias": (("a", "w"), lambda ns, x, w: ns.linear.linear(x, w)),
     "linear-1d": (("row", "w", "bias"), lambda ns, x, w, b: ns.linear.linear(x, w, b)),

@@ -304,3 +304,31 @@ def test_zero_and_copy_in_place_as_torch():
         results.append((np.asarray(n).tolist(), np.asarray(a).tolist(),
                         np.asarray(a.zero_()).tolist()))
     assert results[0] == results[1]
+
+
+def test_conversions_comparisons_and_argmax_as_torch():
+    x = np.float32([[0.5, 2.0, -1.0], [3.0, 3.0, 0.0]])
+    got = []
+    for lib in (manual, torch):
+        a = lib.tensor(x)
+        ints = lib.tensor([1, 4])
+        got.append([
+            np.asarray(a == 3.0), np.asarray(a == lib.tensor(x)), a.float() is a,
+            np.asarray(a.double()).dtype.name, np.asarray(ints.float()).dtype.name,
+            np.asarray(a.double().float()).tolist(), np.asarray(ints.reciprocal()).tolist(),
+            np.asarray(a.argmax()).tolist(), np.asarray(a.argmax(dim=1)).tolist(),
+            np.asarray(a.argmax(dim=0, keepdim=True)).tolist(),
+            np.asarray(a.mean()).tolist(), np.asarray(a.mean(dim=1)).tolist(),
+        ])
+    for m, t in zip(*got):
+        np.testing.assert_array_equal(m, t)
+
+
+def test_an_in_place_change_inside_a_recorded_graph_is_refused_with_the_way_out():
+    # torch records such changes (rebasing the graph); this engine does not, and says how
+    y = manual.tensor([1.0], requires_grad=True) * 2
+    with pytest.raises(RuntimeError) as error:
+        y += 1.0
+    assert str(error.value) == (
+        "in-place operations on tensors in the graph are not recorded by the manual engine; "
+        "write the out-of-place form (x = x + y) or use no_grad()")
