@@ -17,7 +17,8 @@ float64: there is no wider type, so the FMA is emulated exactly (Boldo and Melqu
 IEEE Trans. Computers, 2008): the product is split exactly into a high and a low part
 (Dekker), the high part is added to a exactly (Knuth's TwoSum), the two low parts are
 added rounding to odd, and one final addition rounds to nearest. Products below 2^-969,
-where the split underflows, are done in exact rational arithmetic instead.
+where the split underflows, and factors or products beyond 2^995, where it overflows, are
+done in exact rational arithmetic instead.
 
 Reference: aten/src/ATen/native/ufunc/add.h (``add`` with alpha: ``vec::fmadd``),
 aten/src/ATen/cpu/vec/vec_base.h (``fmadd``).
@@ -46,12 +47,29 @@ def fma(x: Any, y: Any, z: np.ndarray) -> np.ndarray:
         return _fma32(x, y, z)
     x, y, z = np.broadcast_arrays(np.asarray(x, z.dtype), np.asarray(y, z.dtype), z)
     out = np.array(_fma64(x, y, z))
-    # below 2^-969 the exact split of x * y underflows: those few elements, in exact rationals
-    with np.errstate(under="ignore"):
-        tiny = (x != 0) & (y != 0) & np.isfinite(out) & (np.abs(x * y) < 2.0**-969)
-    out[tiny] = [float(Fraction(a) * Fraction(b) + Fraction(c))
-                 for a, b, c in zip(x[tiny].tolist(), y[tiny].tolist(), z[tiny].tolist())]
+    rare = _outside_the_split(x, y, z)
+    out[rare] = [_to_float(Fraction(a) * Fraction(b) + Fraction(c))
+                 for a, b, c in zip(x[rare].tolist(), y[rare].tolist(), z[rare].tolist())]
     return out
+
+
+def _outside_the_split(x: np.ndarray, y: np.ndarray, z: np.ndarray) -> np.ndarray:
+    """Finite elements whose exact split of x * y underflows (products below 2^-969) or
+    overflows (a factor or the product beyond 2^995): those few go through exact rationals."""
+    with np.errstate(under="ignore", over="ignore"):
+        big = 2.0**995
+        outside = (np.abs(x * y) < 2.0**-969) | (np.abs(x * y) > big)
+        outside |= (np.abs(x) > big) | (np.abs(y) > big)
+        return outside & (x != 0) & (y != 0) & np.isfinite(x) & np.isfinite(y) & np.isfinite(z)
+
+
+def _to_float(value: Fraction) -> float:
+    """A rational rounded to the nearest float64 (Python's float() does that), or an
+    infinity past the largest."""
+    try:
+        return float(value)
+    except OverflowError:
+        return float("inf") if value > 0 else float("-inf")
 
 
 def _fma32(x: Any, y: Any, z: np.ndarray) -> np.ndarray:
@@ -80,14 +98,15 @@ def _fma32(x: Any, y: Any, z: np.ndarray) -> np.ndarray:
 
 
 def _fma64(x: np.ndarray, y: np.ndarray, z: np.ndarray) -> np.ndarray:
-    """x * y + z in float64, correctly rounded while x * y stays above 2^-969."""
+    """x * y + z in float64, correctly rounded while x * y stays within [2^-969, 2^995]."""
     with np.errstate(over="ignore", invalid="ignore", under="ignore"):
         product_hi, product_lo = _two_product(x, y)
         sum_hi, sum_lo = _two_sum(z, product_hi)
         result = sum_hi + _add_round_to_odd(sum_lo, product_lo)
-        # where a term is inf or NaN the error terms are meaningless: plain arithmetic is right
+        # where a term is inf or NaN the error terms are meaningless, and a zero result lost
+        # its sign in them: plain arithmetic is right there (an exact 0 is exact either way)
         plain = x * y + z
-    return np.where(np.isfinite(plain) & np.isfinite(result), result, plain)
+    return np.where(np.isfinite(plain) & np.isfinite(result) & (result != 0), result, plain)
 
 
 def _two_sum(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

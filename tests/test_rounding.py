@@ -77,3 +77,39 @@ def test_fused_add_is_torchs_add_with_alpha(dtype):
     np.testing.assert_array_equal(fused_add(a.numpy(), b.numpy(), -0.0137), expected)
     assert not np.array_equal(a.numpy() - np.asarray(0.0137, a.numpy().dtype) * b.numpy(),
                               expected)  # the plain expression would not do
+
+
+_SPECIALS = {
+    np.float32: [0.0, -0.0, 2.0**-149, -(2.0**-149), 2.0**-126, 1.5 * 2.0**-126, 1.0, -1.0, 0.1,
+                 3.0, 2.0**60, 3.4e38, -3.4e38, np.inf, -np.inf, np.nan],
+    np.float64: [0.0, -0.0, 5e-324, 2.0**-1022, 2.0**-600, 1e-300, 1.0, -1.0, 0.1, 3.0,
+                 2.0**500, 1.7e308, -1.7e308, np.inf, -np.inf, np.nan],
+}
+
+
+def _exact_or_ieee(x, y, z, dtype):
+    """fma's answer by IEEE 754: exact then rounded once; signed zeros, overflow, inf, NaN."""
+    if not all(np.isfinite([x, y, z])):  # inf and NaN propagate as in x * y + z
+        with np.errstate(invalid="ignore", over="ignore"):
+            return dtype(np.float64(x) * np.float64(y) + np.float64(z))
+    value = Fraction(float(x)) * Fraction(float(y)) + Fraction(float(z))
+    if value == 0:  # -0 only when x y and z are both zeros of negative sign
+        product_negative = (np.signbit(x) != np.signbit(y)) and (x == 0 or y == 0)
+        return dtype(-0.0) if product_negative and z == 0 and np.signbit(z) else dtype(0.0)
+    info = np.finfo(dtype)
+    top_step = Fraction(2) ** (int(info.maxexp) - int(info.nmant) - 1)  # the ulp of max
+    overflow = Fraction(float(info.max)) + top_step / 2
+    if abs(value) >= overflow:
+        return dtype(np.inf) if value > 0 else dtype(-np.inf)
+    return exact(x, y, z, dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["float32", "float64"])
+def test_fma_of_zeros_subnormals_overflow_infinities_and_nan(dtype):
+    grid = np.array(np.meshgrid(*[np.asarray(_SPECIALS[dtype], dtype)] * 3)).reshape(3, -1)
+    with np.errstate(over="ignore", invalid="ignore"):
+        got = fma(grid[0], grid[1], grid[2])
+    expected = np.array([_exact_or_ieee(*triple, dtype) for triple in grid.T], dtype)
+    same = (got == expected) & (np.signbit(got) == np.signbit(expected))
+    same |= np.isnan(got) & np.isnan(expected)
+    assert same.all(), [(tuple(grid[:, i]), got[i], expected[i]) for i in np.flatnonzero(~same)][:5]
