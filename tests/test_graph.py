@@ -42,7 +42,8 @@ _ARRAYS = {  # positive where a log or a square root needs it; no zeros, no ties
 }
 _TARGET = np.array([0, 3, 1])
 
-# name -> (the leaves it takes, the operation on one side's namespace and leaves)
+# name -> (the leaves it takes, "!" marking one that wants no gradient; the operation on one
+# side's namespace and leaves)
 CASES: dict[str, tuple[tuple[str, ...], Callable[..., Any]]] = {
     "add": (("a", "b"), lambda ns, a, b: a + b),
     "add-broadcast": (("a", "row"), lambda ns, a, r: a + r),
@@ -52,6 +53,10 @@ CASES: dict[str, tuple[tuple[str, ...], Callable[..., Any]]] = {
     "mul": (("a", "b"), lambda ns, a, b: a * b),
     "mul-number": (("a",), lambda ns, a: a * 3.0),
     "div": (("a", "b"), lambda ns, a, b: a / b),
+    "div-by-a-constant": (("a", "!b"), lambda ns, a, b: a / b),
+    "div-of-a-constant": (("!a", "b"), lambda ns, a, b: a / b),
+    "mul-by-a-constant": (("a", "!b"), lambda ns, a, b: a * b),
+    "matmul-by-a-constant": (("a", "!m"), lambda ns, a, m: a @ m),
     "rdiv": (("a",), lambda ns, a: 3.0 / a),
     "rsub-array": (("a",), lambda ns, a: a.__rsub__(ns.lib.tensor(_ARRAYS["b"]))),
     "reciprocal": (("a",), lambda ns, a: a.reciprocal()),
@@ -99,7 +104,8 @@ CASES: dict[str, tuple[tuple[str, ...], Callable[..., Any]]] = {
 
 def _build(ns: SimpleNamespace, case: str) -> tuple[list[Any], Any]:
     names, operation = CASES[case]
-    leaves = [ns.lib.tensor(_ARRAYS[n].astype(np.float32), requires_grad=True) for n in names]
+    leaves = [ns.lib.tensor(_ARRAYS[n.lstrip("!")].astype(np.float32),
+                            requires_grad=not n.startswith("!")) for n in names]
     return leaves, operation(ns, *leaves)
 
 

@@ -51,6 +51,8 @@ UNARY = {
     "neg": (lambda a: -a, "exact", (-8, 8)),
     "pow2": (lambda a: a**2, "exact", (-8, 8)),
     "pow3": (lambda a: a**3, "exact", (-4, 4)),
+    "pow1": (lambda a: a**1, "exact", (-8, 8)),
+    "pow0": (lambda a: a**0, "exact", (-8, 8)),
     "relu": (lambda a: a.relu(), "exact", (-8, 8)),
     "exp": (lambda a: a.exp(), "libm", (-8, 4)),
     "log": (lambda a: a.log(), "libm", (0.01, 8)),
@@ -332,3 +334,33 @@ def test_an_in_place_change_inside_a_recorded_graph_is_refused_with_the_way_out(
     assert str(error.value) == (
         "in-place operations on tensors in the graph are not recorded by the manual engine; "
         "write the out-of-place form (x = x + y) or use no_grad()")
+
+
+def test_size_array_and_requires_grad_flags_as_torch():
+    got = []
+    for lib in (manual, torch):
+        a = lib.tensor(np.float32([[1, 2, 3], [4, 5, 6]]))
+        b = lib.tensor([1.0]).requires_grad_()
+        c = lib.tensor([1.0], requires_grad=True).requires_grad_(False)
+        got.append((tuple(a.size()), a.size(1), a.size(-2), np.asarray(a, dtype=np.float64).dtype,
+                    np.asarray(a, dtype=np.float64).tolist(), b.requires_grad, c.requires_grad))
+    assert got[0] == got[1]
+    for lib in (manual, torch):
+        with pytest.raises(RuntimeError, match="only change requires_grad flags of leaf"):
+            (lib.tensor([1.0], requires_grad=True) * 2).requires_grad_(False)
+        with pytest.raises(RuntimeError, match="floating point"):
+            lib.tensor([1, 2]).requires_grad_()
+
+
+def test_a_second_in_place_change_after_a_save_is_refused_as_torch():
+    # the version a node saw is compared with the version at backward: two changes, the
+    # node made between them, still differ
+    for lib in (manual, torch):
+        w = lib.tensor([2.0], requires_grad=True)
+        with lib.no_grad():
+            w += 1.0
+        y = (w * w).sum()
+        with lib.no_grad():
+            w += 1.0
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            y.backward()
