@@ -70,6 +70,7 @@ CASES: dict[str, tuple[tuple[str, ...], Callable[..., Any]]] = {
     "sum": (("a",), lambda ns, a: a.sum()),
     "sum-dim": (("a",), lambda ns, a: a.sum(dim=1)),
     "mean": (("a",), lambda ns, a: a.mean()),
+    "mean-dim": (("a",), lambda ns, a: a.mean(dim=0)),
     "reshape": (("a",), lambda ns, a: a.reshape(4, 3)),
     "transpose": (("a",), lambda ns, a: a.t()),
     "index-slices": (("a",), lambda ns, a: a[1:, ::2]),

@@ -364,3 +364,9 @@ def test_a_second_in_place_change_after_a_save_is_refused_as_torch():
             w += 1.0
         with pytest.raises(RuntimeError, match="modified by an inplace operation"):
             y.backward()
+
+
+def test_sums_of_booleans_and_integers_are_int64_as_torch():
+    for values, dtype in (([True, False, True], "bool"), ([1, 2, 3], "int32"), ([1, 2], "uint8")):
+        m, t = (lib.tensor(np.array(values, dtype)).sum() for lib in (manual, torch))
+        assert np.asarray(m).dtype == t.numpy().dtype and np.asarray(m).item() == t.item()
