@@ -14,9 +14,21 @@ import argparse
 import os
 import sys
 
-THREADS = str(os.cpu_count() or 1)
+
+def _threads_argument() -> str:
+    """--threads N, read before NumPy and torch start their thread pools (argparse runs
+    later, too late for NumPy's BLAS, which reads the environment once, when it loads)."""
+    for i, arg in enumerate(sys.argv):
+        if arg == "--threads" and i + 1 < len(sys.argv):
+            return sys.argv[i + 1]
+        if arg.startswith("--threads="):
+            return arg.partition("=")[2]
+    return str(os.cpu_count() or 1)
+
+
+THREADS = _threads_argument()
 for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(variable, THREADS)  # before NumPy and torch load their BLAS
+    os.environ[variable] = THREADS  # before NumPy and torch load their BLAS
 
 import platform  # noqa: E402
 import statistics  # noqa: E402
