@@ -56,10 +56,9 @@ def fma(x: Any, y: Any, z: np.ndarray) -> np.ndarray:
 def _outside_the_split(x: np.ndarray, y: np.ndarray, z: np.ndarray) -> np.ndarray:
     """Finite elements whose exact split of x * y underflows (products below 2^-969) or
     overflows (a factor or the product beyond 2^995): those few go through exact rationals."""
-    with np.errstate(under="ignore", over="ignore"):
-        big = 2.0**995
-        outside = (np.abs(x * y) < 2.0**-969) | (np.abs(x * y) > big)
-        outside |= (np.abs(x) > big) | (np.abs(y) > big)
+    with np.errstate(under="ignore", over="ignore", invalid="ignore"):  # inf 0 is NaN
+        big, product = 2.0**995, np.abs(x * y)
+        outside = (product < 2.0**-969) | (product > big) | (np.abs(x) > big) | (np.abs(y) > big)
         return outside & (x != 0) & (y != 0) & np.isfinite(x) & np.isfinite(y) & np.isfinite(z)
 
 
