@@ -370,3 +370,9 @@ def test_sums_of_booleans_and_integers_are_int64_as_torch():
     for values, dtype in (([True, False, True], "bool"), ([1, 2, 3], "int32"), ([1, 2], "uint8")):
         m, t = (lib.tensor(np.array(values, dtype)).sum() for lib in (manual, torch))
         assert np.asarray(m).dtype == t.numpy().dtype and np.asarray(m).item() == t.item()
+
+
+@pytest.mark.parametrize("data", [[True, False], [1, 2], [1.5, 2], [[1, 2], [3.5, 4]], 3, True,
+                                  2.5, []])
+def test_python_data_makes_torchs_default_dtypes(data):
+    assert np.asarray(manual.tensor(data)).dtype == torch.tensor(data).numpy().dtype
