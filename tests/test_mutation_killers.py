@@ -198,3 +198,16 @@ def test_backward_of_a_leaf_gives_it_the_gradient_itself():
         assert np.asarray(x.grad).tolist() == [1.0]
         x.backward(lib.tensor([3.0]))
         assert np.asarray(x.grad).tolist() == [4.0]
+
+
+def test_conv_modules_keep_torchs_defaults():
+    import manual.conv2d
+    import manual.conv_transpose2d
+    names = ("kernel_size", "stride", "padding", "dilation", "groups")
+    for m_cls, t_cls, extra in ((manual.conv2d.Conv2d, torch.nn.Conv2d, ()),
+                                (manual.conv_transpose2d.ConvTranspose2d,
+                                 torch.nn.ConvTranspose2d, ("output_padding",))):
+        m_layer, t_layer = m_cls(2, 4, 3), t_cls(2, 4, 3)
+        for name in names + extra:
+            assert getattr(m_layer, name) == getattr(t_layer, name), name
+        assert repr(m_layer).replace("manual.", "") == repr(t_layer)
