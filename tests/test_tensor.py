@@ -53,6 +53,11 @@ UNARY = {
     "pow3": (lambda a: a**3, "exact", (-4, 4)),
     "pow1": (lambda a: a**1, "exact", (-8, 8)),
     "pow0": (lambda a: a**0, "exact", (-8, 8)),
+    "pow-1": (lambda a: a**-1, "exact", (0.5, 8)),
+    "pow-2": (lambda a: a**-2, "exact", (0.5, 8)),
+    "pow0.5": (lambda a: a**0.5, "libm", (0.5, 8)),
+    "pow-0.5": (lambda a: a**-0.5, "libm", (0.5, 8)),
+    "pow1.5": (lambda a: a**1.5, "libm", (0.5, 8)),
     "relu": (lambda a: a.relu(), "exact", (-8, 8)),
     "exp": (lambda a: a.exp(), "libm", (-8, 4)),
     "log": (lambda a: a.log(), "libm", (0.01, 8)),
@@ -376,3 +381,19 @@ def test_sums_of_booleans_and_integers_are_int64_as_torch():
                                   2.5, []])
 def test_python_data_makes_torchs_default_dtypes(data):
     assert np.asarray(manual.tensor(data)).dtype == torch.tensor(data).numpy().dtype
+
+
+_DTYPE_PAIRS = [("int64", 2, "float32", 2), ("float32", 2, "int64", 2), ("bool", 2, "int64", 2),
+                ("int64", 2, "bool", 2), ("float64", 0, "float32", 2),
+                ("float32", 2, "float64", 0), ("int64", 2, "float32", 0),
+                ("float32", 0, "int64", 2), ("int32", 2, "int64", 0), ("bool", 0, "bool", 2),
+                ("uint8", 2, "int64", 0), ("float64", 2, "float32", 2)]
+
+
+@pytest.mark.parametrize("a_dtype, a_n, b_dtype, b_n", _DTYPE_PAIRS)
+def test_operand_dtypes_promote_as_torch(a_dtype, a_n, b_dtype, b_n):
+    def operand(lib, dtype, n):
+        return lib.tensor(np.ones((n,) if n else (), dtype))
+    m = operand(manual, a_dtype, a_n) + operand(manual, b_dtype, b_n)
+    t = operand(torch, a_dtype, a_n) + operand(torch, b_dtype, b_n)
+    assert np.asarray(m).dtype == t.numpy().dtype
