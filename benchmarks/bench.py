@@ -15,7 +15,7 @@ import os
 import sys
 
 
-def _threads_argument() -> str:
+def _threads_argument() -> str | None:
     """--threads N, read before NumPy and torch start their thread pools (argparse runs
     later, too late for NumPy's BLAS, which reads the environment once, when it loads)."""
     for i, arg in enumerate(sys.argv):
@@ -23,12 +23,16 @@ def _threads_argument() -> str:
             return sys.argv[i + 1]
         if arg.startswith("--threads="):
             return arg.partition("=")[2]
-    return str(os.cpu_count() or 1)
+    return None
 
 
 THREADS = _threads_argument()
 for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[variable] = THREADS  # before NumPy and torch load their BLAS
+    if THREADS is not None:  # before NumPy and torch load their BLAS
+        os.environ[variable] = THREADS
+    else:
+        os.environ.setdefault(variable, str(os.cpu_count() or 1))
+THREADS = THREADS or os.environ["OMP_NUM_THREADS"]
 
 import platform  # noqa: E402
 import statistics  # noqa: E402
@@ -133,7 +137,7 @@ def peak_memory(side: str) -> tuple[int, int]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0], allow_abbrev=False)
     parser.add_argument("--threads", type=int, default=int(THREADS))
     parser.add_argument("--repeat", type=int, default=None, help="override each repeat count")
     parser.add_argument("--markdown", action="store_true", help="print a Markdown table")

@@ -31,7 +31,7 @@ def _im2col(x_pad: np.ndarray, kernel: tuple[int, ...], stride: _Pair, dilation:
 
     The input is (N, C, Hp, Wp). Each column lists its window in W's own memory order,
     channel by channel and tap by tap within a channel, so W multiplies it with no transpose;
-    the copy reads runs of Wo values along the image rows.
+    with stride 1 the copy reads runs of Wo values along the image rows.
     """
     (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
     extent = (dh * (kh - 1) + 1, dw * (kw - 1) + 1)                   # the dilated kernel
@@ -79,8 +79,8 @@ def _col2im(taps: np.ndarray, a_g: np.ndarray, size: _Pair, canvas_size: _Pair,
 
 def _grouped(a: np.ndarray, groups: int) -> np.ndarray:
     """(N, C, H, W) as one matrix per image and group, (N, G, C/G, H W), in contiguous
-    memory: NumPy's matmul calls BLAS only on such stacks (a broadcast dy, as .sum() gives,
-    is copied here once)."""
+    memory: NumPy's matmul hands BLAS only matrices with a unit stride in one dim, which a
+    broadcast dy (as .sum() gives, all strides 0) lacks, so that one is copied here once."""
     n, c, h, w = a.shape
     return np.ascontiguousarray(a).reshape(n, groups, c // groups, h * w)
 

@@ -55,10 +55,12 @@ def fma(x: Any, y: Any, z: np.ndarray) -> np.ndarray:
 
 def _outside_the_split(x: np.ndarray, y: np.ndarray, z: np.ndarray) -> np.ndarray:
     """Finite elements whose exact split of x * y underflows (products below 2^-969) or
-    overflows (a factor or the product beyond 2^995): those few go through exact rationals."""
+    overflows (a factor or the product beyond 2^995), or whose sum overflows: those few go
+    through exact rationals."""
     with np.errstate(under="ignore", over="ignore", invalid="ignore"):  # inf 0 is NaN
         big, product = 2.0**995, np.abs(x * y)
         outside = (product < 2.0**-969) | (product > big) | (np.abs(x) > big) | (np.abs(y) > big)
+        outside |= ~np.isfinite(x * y + z)  # a sum that overflows may still round to the max
         return outside & (x != 0) & (y != 0) & np.isfinite(x) & np.isfinite(y) & np.isfinite(z)
 
 
@@ -88,8 +90,7 @@ def _fma32(x: Any, y: Any, z: np.ndarray) -> np.ndarray:
         dropped = wide.view(np.uint64)        # wide is done with: its bits are reused in place
         dropped <<= np.uint64(64 - 29)        # the 29 low bits that float32 drops, on top
         redo = dropped == np.uint64(1 << 63)  # exactly halfway: a 1 then 28 zeros
-        if out.size and np.abs(out).min() < np.finfo(np.float32).tiny:   # any subnormal (or 0)
-            redo |= np.abs(out) < np.finfo(np.float32).tiny
+        redo |= np.abs(out) < np.finfo(np.float32).tiny    # subnormal (or 0); NaN is not
         if redo.any():
             xs, ys, zs = (a[redo].astype(np.float64) for a in np.broadcast_arrays(x, y, z))
             out[redo] = _add_round_to_odd(zs, xs * ys).astype(np.float32)

@@ -22,8 +22,6 @@ The same sums as one matrix product per image and group (im2col), which ``conv2d
 Backward, given dL/dy (written dy, and dy_g[n] regrouped like y_g[n]), in one recorded node:
 
 5. dW_g^T = sum over n of X_g[n] dy_g[n]^T                    (K, C_out/G)
-   (dW_g's transpose: the same dot products, which OpenBLAS runs faster as K rows than as
-   C_out/G rows)
 6. col2im, a kernel tap at a time: dy_g[n]^T W_g[:, :, u, v] (H_out W_out, C_in/G) is what
    tap (u, v) sends back to the pixels of x_pad it read in (3); each is added there (on a
    channels-last canvas), and the padding is cropped. This is conv_transpose2d(dy, W)
@@ -73,7 +71,7 @@ from manual._conv import (
     _weight_matrix,
 )
 from manual._module import Module
-from manual.tensor import Tensor, needed, record
+from manual.tensor import Tensor, record
 
 
 def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None,
@@ -96,6 +94,7 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None,
 
     def derivative(dy):
         dy_g = _grouped(dy.reshape(y.shape), groups)                  # (N, G, C_out/G, Ho Wo)
+        # (5) as dW's transpose: the same dot products, faster in OpenBLAS as K rows
         dw_t = (cols @ dy_g.transpose(0, 1, 3, 2)).sum(axis=0)        # (5) (G, K, C_out/G)
         dw = dw_t.transpose(0, 2, 1).reshape(w.shape)                 # (C_out, C_in/G, kh, kw)
         db = dy_g.sum(axis=(0, 3)).reshape(-1)                        # (7) (C_out,)
@@ -109,9 +108,9 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None,
 
     inputs = (input, weight) if bias is None else (input, weight, bias)
     out = y if input.ndim == 4 else y[0]
-    # watched as torch saves them: W for dx, and x for dW (which here reads cols, a copy)
+    # torch's convolution saves x and W whichever wants a gradient: both are watched
     return record("ConvolutionBackward0", out, inputs, derivative, saves=True,
-                  reads=needed((input, weight), (weight, input)))
+                  reads=(input, weight))
 
 
 def _conv2d_loops(input: Tensor, weight: Tensor, bias: Tensor | None = None,

@@ -74,7 +74,7 @@ from manual._conv import (
     _weight_matrix,
 )
 from manual._module import Module
-from manual.tensor import Tensor, needed, record
+from manual.tensor import Tensor, record
 
 
 def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None,
@@ -109,8 +109,9 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None,
 
     inputs = (input, weight) if bias is None else (input, weight, bias)
     out = y if input.ndim == 4 else y[0]
+    # torch's convolution saves x and W whichever wants a gradient: both are watched
     return record("ConvolutionBackward0", out, inputs, derivative, saves=True,
-                  reads=needed((input, weight), (weight, input)))
+                  reads=(input, weight))
 
 
 def _conv_transpose2d_loops(input: Tensor, weight: Tensor, bias: Tensor | None = None,

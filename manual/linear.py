@@ -44,18 +44,19 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         return dx, dw, db
 
     inputs = (input, weight) if bias is None else (input, weight, bias)
-    return record(_node_name(input.ndim, bias is not None), y, inputs, derivative, saves=True,
+    return record(_node_name(input.ndim, bias), y, inputs, derivative, saves=True,
                   reads=needed((input, weight), (weight, input)))
 
 
-def _node_name(ndim: int, has_bias: bool) -> str:
-    """The node torch leaves on top: a 2-d x is one addmm (or mm without b); other ranks are
-    flattened to 2-d and viewed back (torch's matmul: an unsafe view, or a squeeze for 1-d
-    x). An x torch sees as non-contiguous, with b, would end in an add instead."""
+def _node_name(ndim: int, bias: Tensor | None) -> str:
+    """The node torch leaves on top: a 2-d x is one addmm (or mm without b); for other ranks
+    x is flattened to 2-d and viewed back (torch's matmul: an unsafe view, or a squeeze for a
+    1-d x), and a 0-d b is added after, an add. An x torch sees as non-contiguous, with b,
+    would end in an add too."""
     if ndim == 2:
-        return "AddmmBackward0" if has_bias else "MmBackward0"
-    if has_bias:
-        return "ViewBackward0"
+        return "AddmmBackward0" if bias is not None else "MmBackward0"
+    if bias is not None:
+        return "ViewBackward0" if bias.ndim else "AddBackward0"
     return "SqueezeBackward4" if ndim == 1 else "UnsafeViewBackward0"
 
 

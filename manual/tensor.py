@@ -351,13 +351,15 @@ class Tensor:
         return self.reciprocal() * other
 
     def reciprocal(self) -> Tensor:
+        """1 / a, silently inf at 0 and past float range, as torch."""
         if self.dtype.kind != "f":
             return _cast(self, float32).reciprocal()  # torch takes integers to the default float
-        with np.errstate(divide="ignore"):
+        with np.errstate(divide="ignore", over="ignore"):
             out = np.reciprocal(self.array)
 
         def derivative(grad):  # d(1 / a) = -da / a^2, written with 1 / a as torch: -da (1/a)^2
-            return (-grad * (out * out),)
+            with np.errstate(over="ignore"):
+                return (-grad * (out * out),)
 
         return record("ReciprocalBackward0", out, (self,), derivative, saves=True,
                       reads_output=True)
@@ -484,7 +486,7 @@ class Tensor:
             np.add.at(full, index, grad)
             return (full,)
 
-        name = _index_node_name(index)  # advanced indexing saves the indices; torch frees them
+        name = _index_node_name(index, shape)  # advanced indexing saves its indices
         return record(name, self.array[index], (self,), derivative,
                       saves=name == "IndexBackward0")
 
@@ -520,25 +522,38 @@ class Tensor:
         return self if self.dtype == float64 else _cast(self, float64)
 
 
-def _index_node_name(index: Any) -> str:
-    """The node torch leaves on top for ``a[index]``: advanced indexing (lists, arrays, masks)
-    is one Index node; otherwise torch selects (an int), slices (a slice that is not a
-    plain ``:``) and unsqueezes (None) one dim at a time, and the last of those names the
-    node; a tuple index that does none of them is an alias, a bare ``:`` a slice."""
+def _index_node_name(index: Any, shape: tuple[int, ...]) -> str:
+    """The node torch leaves on top for ``a[index]``: advanced indexing (lists, arrays, masks,
+    booleans) is one Index node; otherwise torch selects (an int), slices (a slice) and
+    unsqueezes (None) one dim at a time, and the last of those names the node. In a tuple, a
+    slice that keeps the whole dim (from 0, step 1, to its end or beyond) is skipped, and an
+    index that does nothing else is an alias; a bare ``a[:]`` is still a slice."""
     if isinstance(index, slice):
         return "SliceBackward0"
     parts = index if isinstance(index, tuple) else (index,)
-    if any(isinstance(p, (list, np.ndarray)) for p in parts):
+    if any(isinstance(p, (list, np.ndarray, bool, np.bool_)) for p in parts):
         return "IndexBackward0"
+    dims = iter(range(len(shape)))
     last = "AliasBackward0"
     for part in parts:
-        if isinstance(part, (int, np.integer)):
-            last = "SelectBackward0"
-        elif isinstance(part, slice) and part != slice(None):
-            last = "SliceBackward0"
+        if part is Ellipsis:  # the dims no other part takes
+            for _ in range(len(shape) - sum(p is not None and p is not Ellipsis for p in parts)):
+                next(dims)
         elif part is None:
             last = "UnsqueezeBackward0"
+        elif isinstance(part, slice):
+            if not _whole(part, shape[next(dims)]):
+                last = "SliceBackward0"
+        else:
+            next(dims)
+            last = "SelectBackward0"
     return last
+
+
+def _whole(part: slice, size: int) -> bool:
+    """Does the slice keep every element of a dim of this size, in order?"""
+    return (part.start in (None, 0) and part.step in (None, 1)
+            and (part.stop is None or part.stop >= size))
 
 
 def record(name: str, out: np.ndarray, inputs: Sequence[Tensor], derivative: Derivative,

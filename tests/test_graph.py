@@ -37,7 +37,8 @@ _ARRAYS = {  # positive where a log or a square root needs it; no zeros, no ties
     "w": _RNG.uniform(-1.0, 1.0, (5, 4)), "bias": _RNG.uniform(-1.0, 1.0, (5,)),
     "img": _RNG.uniform(-1.0, 1.0, (2, 3, 5, 5)), "kern": _RNG.uniform(-1.0, 1.0, (4, 3, 3, 3)),
     "kern_t": _RNG.uniform(-1.0, 1.0, (3, 4, 3, 3)), "cbias": _RNG.uniform(-1.0, 1.0, (4,)),
-    "img3": _RNG.uniform(-1.0, 1.0, (2, 3, 4)),
+    "img3": _RNG.uniform(-1.0, 1.0, (2, 3, 4)), "one": np.array(0.5),
+    "bias_row": _RNG.uniform(-1.0, 1.0, (1, 5)), "sq": _RNG.uniform(0.5, 2.0, (5, 5)),
     "mixed": np.array([[-1.5, 0.5, 2.0, -0.25], [1.0, -2.0, 0.75, 3.0], [-0.5, 1.5, -3.0, 2.5]]),
 }
 _TARGET = np.array([0, 3, 1])
@@ -77,6 +78,13 @@ CASES: dict[str, tuple[tuple[str, ...], Callable[..., Any]]] = {
     "index-int": (("a",), lambda ns, a: a[1]),
     "index-slice-then-int": (("a",), lambda ns, a: a[1:, 2]),
     "index-int-then-all": (("a",), lambda ns, a: a[0, :]),
+    "index-int-then-whole-range": (("sq",), lambda ns, a: a[0, 0:5]),
+    "index-all-then-from-0": (("sq",), lambda ns, a: a[:, 0:]),
+    "index-all-then-step-1": (("sq",), lambda ns, a: a[:, ::1]),
+    "index-int-then-past-the-end": (("sq",), lambda ns, a: a[1, :99]),
+    "index-ellipsis-int": (("img3",), lambda ns, a: a[..., 1]),
+    "index-ellipsis-whole": (("img3",), lambda ns, a: a[0, ..., 0:4]),
+    "index-true": (("a",), lambda ns, a: a[True]),
     "index-all": (("a",), lambda ns, a: a[:]),
     "index-new-axis": (("a",), lambda ns, a: a[None]),
     "index-list": (("a",), lambda ns, a: a[[0, 2]]),
@@ -92,12 +100,17 @@ CASES: dict[str, tuple[tuple[str, ...], Callable[..., Any]]] = {
     "linear-1d-no-bias": (("row", "w"), lambda ns, x, w: ns.linear.linear(x, w)),
     "linear-3d": (("img3", "w", "bias"), lambda ns, x, w, b: ns.linear.linear(x, w, b)),
     "linear-3d-no-bias": (("img3", "w"), lambda ns, x, w: ns.linear.linear(x, w)),
+    "linear-3d-0d-bias": (("img3", "w", "one"), lambda ns, x, w, b: ns.linear.linear(x, w, b)),
     "mse_loss": (("a", "b"), lambda ns, a, b: ns.mse_loss.mse_loss(a, b)),
     "mse_loss-sum": (("a", "b"), lambda ns, a, b: ns.mse_loss.mse_loss(a, b, reduction="sum")),
     "cross_entropy": (("mixed",), lambda ns, x: ns.cross_entropy.cross_entropy(
         x, ns.lib.tensor(_TARGET))),
     "conv2d": (("img", "kern", "cbias"), lambda ns, x, w, b: ns.conv2d.conv2d(
         x, w, b, padding=1)),
+    "conv2d-constant-kernel": (("img", "!kern"), lambda ns, x, w: ns.conv2d.conv2d(x, w)),
+    "conv2d-constant-image": (("!img", "kern"), lambda ns, x, w: ns.conv2d.conv2d(x, w)),
+    "conv_transpose2d-constant-kernel": (("img", "!kern_t"), lambda ns, x, w:
+                                         ns.conv_transpose2d.conv_transpose2d(x, w)),
     "conv_transpose2d": (("img", "kern_t", "cbias"), lambda ns, x, w, b:
                          ns.conv_transpose2d.conv_transpose2d(x, w, b, stride=2)),
 }

@@ -112,3 +112,16 @@ def test_fma_of_zeros_subnormals_overflow_infinities_and_nan(dtype):
     same = (got == expected) & (np.signbit(got) == np.signbit(expected))
     same |= np.isnan(got) & np.isnan(expected)
     assert same.all(), [(tuple(grid[:, i]), got[i], expected[i]) for i in np.flatnonzero(~same)][:5]
+
+
+def test_fma_rounds_each_element_alone_whatever_its_neighbours():
+    # float32: a subnormal result next to a NaN still takes the exact path; float64: a sum
+    # whose plain form overflows, but whose exact value rounds to the largest float
+    x32 = np.float32([(1 + 2.0**-23) * 2.0**-75, np.nan])
+    y32 = np.float32([(1 - 2.0**-23) * 2.0**-75, 1.0])
+    z32 = np.float32([2.0**-140 + 2.0**-149, 1.0])
+    got = fma(x32, y32, z32)
+    assert got[0] == exact(x32[0], y32[0], z32[0], np.float32) and np.isnan(got[1])
+    big = np.finfo(np.float64).max
+    x64, y64 = np.float64([1 + 2.0**-52]), np.float64([(1 - 2.0**-52) * 2.0**970])
+    assert fma(x64, y64, np.float64([big]))[0] == big
