@@ -218,6 +218,24 @@ CASES: list[tuple[Callable[[SimpleNamespace], Any], tuple[str, ...], str]] = [
      "Conv2d-stride-float"),
     (lambda ns: ns.conv_transpose2d.ConvTranspose2d(3, 4, 3, stride=1.5)(_zeros(ns, 1, 3, 5, 5)),
      ("stride", "1.5"), "ConvTranspose2d-stride-float"),
+    (lambda ns: ns.conv2d.Conv2d(3, 4, 3, padding=1.5)(_zeros(ns, 1, 3, 5, 5)),
+     ("padding", "1.5"), "Conv2d-padding-float"),
+    (lambda ns: ns.conv2d.Conv2d(3, 4, 3, dilation=1.5)(_zeros(ns, 1, 3, 5, 5)),
+     ("dilation", "1.5"), "Conv2d-dilation-float"),
+    (lambda ns: ns.conv_transpose2d.ConvTranspose2d(3, 4, "3")(_zeros(ns, 1, 3, 5, 5)),
+     ("kernel_size", "'3'"), "ConvTranspose2d-kernel-string"),
+    (lambda ns: ns.conv_transpose2d.ConvTranspose2d(3, 4, 3, padding=1.5)(
+        _zeros(ns, 1, 3, 5, 5)), ("padding", "1.5"), "ConvTranspose2d-padding-float"),
+    (lambda ns: ns.conv_transpose2d.ConvTranspose2d(3, 4, 3, output_padding=0.5)(
+        _zeros(ns, 1, 3, 5, 5)), ("output_padding", "0.5"), "ConvTranspose2d-output-padding-float"),
+    (lambda ns: ns.conv_transpose2d.ConvTranspose2d(3, 4, 3, dilation=1.5)(
+        _zeros(ns, 1, 3, 5, 5)), ("dilation", "1.5"), "ConvTranspose2d-dilation-float"),
+    (lambda ns: ns.conv_transpose2d.conv_transpose2d(_zeros(ns, 1, 1, 3, 3),
+                                                     _zeros(ns, 1, 1, 2, 2), stride=1.5),
+     ("stride", "1.5"), "convT-stride-float"),
+    (lambda ns: ns.conv_transpose2d.conv_transpose2d(_zeros(ns, 1, 1, 3, 3),
+                                                     _zeros(ns, 1, 1, 2, 2), dilation=(1, 1, 1)),
+     ("dilation", "[1, 1, 1]"), "convT-dilation-three-values"),
     (lambda ns: ns.conv_transpose2d.ConvTranspose2d(3, 4, 3, dilation=(1, 2, 3))(
         _zeros(ns, 1, 3, 5, 5)), ("dilation", "[1, 2, 3]"),
      "ConvTranspose2d-dilation-three-values"),

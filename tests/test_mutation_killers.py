@@ -211,3 +211,13 @@ def test_conv_modules_keep_torchs_defaults():
         for name in names + extra:
             assert getattr(m_layer, name) == getattr(t_layer, name), name
         assert repr(m_layer).replace("manual.", "") == repr(t_layer)
+
+
+def test_every_layer_parameter_wants_a_gradient_as_torch():
+    import manual.conv2d
+    import manual.conv_transpose2d
+    layers = (manual.linear.Linear(3, 2), manual.conv2d.Conv2d(2, 4, 3),
+              manual.conv_transpose2d.ConvTranspose2d(2, 4, 3))
+    for layer in layers:
+        params = list(layer.parameters())
+        assert len(params) == 2 and all(p.requires_grad and p.is_leaf for p in params)
