@@ -235,6 +235,11 @@ def _collate(batch: Sequence[Any]) -> Any:
 
 def _stack(batch: Sequence[Tensor]) -> Tensor:
     """torch.stack(batch, 0): a new first dim; each item's gradient is its slice of it."""
+    for i, t in enumerate(batch):
+        if t.shape != batch[0].shape:
+            raise RuntimeError(f"stack expects each tensor to be equal size, but got "
+                               f"{list(batch[0].shape)} at entry 0 and {list(t.shape)} at "
+                               f"entry {i}")
     out = np.stack([t.array for t in batch])  # (B, *item shape)
 
     def derivative(grad):
