@@ -486,9 +486,9 @@ class Tensor:
             np.add.at(full, index, grad)
             return (full,)
 
+        out = self.array[index]  # NumPy refuses a bad index first, with IndexError as torch
         name = _index_node_name(index, shape)  # advanced indexing saves its indices
-        return record(name, self.array[index], (self,), derivative,
-                      saves=name == "IndexBackward0")
+        return record(name, out, (self,), derivative, saves=name == "IndexBackward0")
 
     # -- comparisons (no gradient) ---------------------------------------------------------
 

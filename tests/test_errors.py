@@ -356,6 +356,8 @@ CASES: list[tuple[Callable[[SimpleNamespace], Any], tuple[str, ...], str]] = [
     (lambda ns: ns.adam.Adam([_non_leaf(ns)]), ("non-leaf",), "Adam-non-leaf"),
     # -- backward and the engine
     (lambda ns: bool(_ones(ns, 2)), ("more than one value",), "bool-of-two"),
+    (lambda ns: _zeros(ns, 2, 2)[0, 0, 0], ("too many indices",), "index-too-many"),
+    (lambda ns: _zeros(ns, 2, 2)[..., 0, 0, 0], ("too many indices",), "index-too-many-ellipsis"),
     (lambda ns: _non_leaf(ns).requires_grad_(False), ("leaf", "detach"),
      "requires-grad-off-a-non-leaf"),
     (lambda ns: ns.t([1.0, 2.0, 3.0]).item(), ("3 elements",), "item-of-three"),
