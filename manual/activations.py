@@ -37,10 +37,8 @@ from collections import OrderedDict
 from collections.abc import Iterator
 from typing import Any
 
-import numpy as np
-
 from manual._module import Module
-from manual.tensor import Tensor, record
+from manual.tensor import Tensor, _zero_where, record
 
 
 def relu(input: Tensor) -> Tensor:
@@ -51,11 +49,10 @@ def relu(input: Tensor) -> Tensor:
     if input.dtype == bool:
         raise RuntimeError("Boolean inputs not supported for relu")
     x = input.array
-    zero = x.dtype.type(0)
-    y = np.where(x < 0, zero, x)                                  # (1)
+    y = _zero_where(x < 0, x)                                     # (1) np.where(x < 0, 0, x)
 
     def derivative(dy):
-        return (np.where(y <= 0, dy.dtype.type(0), dy),)          # (2)
+        return (_zero_where(y <= 0, dy),)                         # (2) np.where(y <= 0, 0, dy)
 
     return record("ReluBackward0", y, (input,), derivative, saves=True, reads_output=True)
 

@@ -415,10 +415,10 @@ class Tensor:
 
     def relu(self) -> Tensor:
         a = self.array
-        out = np.where(a < 0, a.dtype.type(0), a)  # torch's clamp_min: NaN and -0.0 stay
+        out = _zero_where(a < 0, a)  # torch's clamp_min: NaN and -0.0 stay
 
         def derivative(grad):  # d(relu a) = da where relu(a) > 0 (or NaN), else 0
-            return (np.where(out <= 0, grad.dtype.type(0), grad),)
+            return (_zero_where(out <= 0, grad),)
 
         return record("ReluBackward0", out, (self,), derivative, saves=True, reads_output=True)
 
@@ -624,6 +624,33 @@ def _power(base: np.ndarray, exponent: float | int) -> np.ndarray:
     }
     power = special.get(exponent, lambda b: b**exponent)
     return np.asarray(power(base)).astype(base.dtype, copy=False)
+
+
+_SAME_WIDTH_INTS = {2: np.int16, 4: np.int32, 8: np.int64}
+
+
+def _zero_where(mask: np.ndarray, a: np.ndarray) -> np.ndarray:
+    """``np.where(mask, 0, a)``: +0 where the mask is true, a's element elsewhere.
+
+    Floats take the fast path, ``_zero_where_bits``, with the same bits; other dtypes, a
+    0-d mask or one that broadcasts against a take NumPy's where.
+    """
+    if (isinstance(mask, np.ndarray) and mask.shape == a.shape and a.dtype.kind == "f"
+            and a.itemsize in _SAME_WIDTH_INTS):
+        return _zero_where_bits(mask, a)
+    return np.where(mask, a.dtype.type(0), a)
+
+
+def _zero_where_bits(mask: np.ndarray, a: np.ndarray) -> np.ndarray:
+    """``np.where(mask, 0, a)`` for floats, on their bits: each element ANDed with all zeros
+    (the bits of +0.0) under the mask and with all ones (itself, NaN and -0.0 included)
+    elsewhere. NumPy's where has no vectorised loop; this cast, subtract and AND have, and
+    take a quarter of its time on the MLP's activations."""
+    ints = _SAME_WIDTH_INTS[a.itemsize]
+    keep = mask.astype(ints)            # 1 where zeroed, 0 where kept
+    keep -= 1                           # 0 where zeroed, -1 (every bit set) where kept
+    keep &= a.view(ints)
+    return keep.view(a.dtype)
 
 
 def _result_dtype(*operands: Operand) -> np.dtype:

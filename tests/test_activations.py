@@ -197,3 +197,35 @@ def test_relu_zeroes_exactly_the_negative_half():
     assert (y.array >= 0).all()
     np.testing.assert_array_equal(y.array[x.array > 0], x.array[x.array > 0])
     np.testing.assert_array_equal(manual.activations.relu(y).array, y.array)
+
+
+_EDGES = [np.nan, -np.nan, np.inf, -np.inf, -0.0, 0.0, 1e-40, -1e-40, 5e-324, 3.0, -3.0]
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_zero_where_fast_path_gives_np_where_bits(dtype):
+    # torch-free: relu's fast path (an AND on the bits) against the readable np.where, bit
+    # for bit, on random values, the edge values, a strided view and a broadcast gradient
+    from manual.tensor import _zero_where, _zero_where_bits
+
+    rng = np.random.default_rng(0)
+    values = np.concatenate([rng.standard_normal(989), np.array(_EDGES * 4)[:35]])
+    a = rng.permutation(values).astype(dtype).reshape(32, 32)
+    for x in (a, a[::2, 1::3], a.T, np.broadcast_to(a[0], a.shape)):
+        for mask in (x < 0, x <= 0, rng.random(x.shape) < 0.5):
+            expected = np.where(mask, dtype(0), x)
+            for got in (_zero_where_bits(mask, x), _zero_where(mask, x)):
+                assert got.dtype == expected.dtype and got.shape == expected.shape
+                assert got.tobytes() == expected.tobytes()
+
+
+def test_zero_where_other_dtypes_and_shapes_take_np_where():
+    from manual.tensor import _zero_where
+
+    ints = np.array([-3, 0, 4])
+    assert _zero_where(ints < 0, ints).tolist() == [0, 0, 4]
+    zero_d = np.float32(-2.0)
+    assert _zero_where(np.asarray(zero_d) < 0, np.asarray(zero_d)) == 0
+    row = np.float32([[-1.0, 2.0]])
+    np.testing.assert_array_equal(_zero_where(np.array([[True], [False]]), row),
+                                  [[0.0, 0.0], [-1.0, 2.0]])
