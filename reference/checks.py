@@ -18,7 +18,7 @@ import torch
 import manual
 from reference.convert import to_manual, to_numpy, to_torch
 from reference.distance import Distance, distance, normwise
-from reference.scales import cross_entropy_scales, grow_scales
+from reference.scales import cross_entropy_scales, grow_scales, path_scales
 from reference.tolerances import Tolerance, tolerance
 
 
@@ -236,6 +236,8 @@ def _training_loop(rng, dtype):
             for p in model.parameters():
                 p.data = convert(to_numpy(p).astype(np.float64))
         optimizer = _twin(side, "sgd").SGD(model.parameters(), lr=0.05, momentum=0.9)
+        if side == "native":
+            scales = path_scales(optimizer, list(model.parameters()))
         batch_rng = np.random.default_rng(seed)
         loader = [(convert(_values(batch_rng, dtype, 4, 3)), convert(_values(batch_rng, dtype,
                                                                               4, 2)))
@@ -246,7 +248,7 @@ def _training_loop(rng, dtype):
     (m_losses, m_params), (t_losses, t_params) = results
     yield _compare("epoch losses", "training_loop", m_losses, t_losses, normwise(t_losses))
     for i, (mp, tp) in enumerate(zip(m_params, t_params)):
-        yield _compare(f"parameter {i}", "training_loop", mp, tp, normwise(tp))
+        yield _compare(f"parameter {i}", "training_loop", mp, tp, normwise(scales[i]))
 
 
 @check("activations")
@@ -353,13 +355,15 @@ def _grad_accumulation(rng, dtype):
         for p in model.parameters():
             p.data = convert(to_numpy(p).astype(dtype))
         optimizer = _twin(side, "sgd").SGD(model.parameters(), lr=0.1)
+        if side == "native":
+            scales = path_scales(optimizer, list(model.parameters()))
         micro = [(convert(x[j * size:(j + 1) * size]), convert(y[j * size:(j + 1) * size]))
                  for j in range(k)]
         _twin(side, "grad_accumulation").accumulation_step(
             model, _twin(side, "mse_loss").mse_loss, optimizer, micro)
         params.append([to_numpy(p) for p in model.parameters()])
     for i, (mp, tp) in enumerate(zip(*params)):
-        yield _compare(f"parameter {i}", "training", mp, tp, normwise(tp))
+        yield _compare(f"parameter {i}", "training", mp, tp, normwise(scales[i]))
 
 
 @check("adam")

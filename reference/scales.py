@@ -80,8 +80,36 @@ def grow_scales(scales: list[np.ndarray], opt: Any, params: list[Any]) -> None:
             continue
         group, state = group_of[p], opt.state[p]
         (beta1, beta2), t = group["betas"], state["step"].item()
-        v = state["max_exp_avg_sq" if group["amsgrad"] else "exp_avg_sq"].double().numpy()
-        m = state["exp_avg"].double().numpy()
+        v = _float64(state["max_exp_avg_sq" if group["amsgrad"] else "exp_avg_sq"])
+        m = _float64(state["exp_avg"])
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             denom = np.sqrt(v) / (1 - beta2**t) ** 0.5 + group["eps"]
             scales[i] = scales[i] + np.abs(group["lr"] / (1 - beta1**t) * m) / denom
+
+
+def path_scales(optimizer: Any, params: list[Any]) -> list[np.ndarray]:
+    """For each torch parameter of ``optimizer``, |p_0| + the sum of |each step's change|,
+    kept up to date by step hooks from now on.
+
+    Two honest training runs differ at every step by a few ULP of that step's own scale
+    (the sums behind its gradient), and a parameter carries every step's difference: the
+    distance it has travelled, not where it ends (which may be back near zero), is its
+    scale."""
+    scales = [np.abs(_float64(p)) for p in params]
+    before: list[np.ndarray] = []
+
+    def remember(*_: Any) -> None:
+        before[:] = [_float64(p) for p in params]
+
+    def add_the_change(*_: Any) -> None:
+        for scale, p, old in zip(scales, params, before):
+            scale += np.abs(_float64(p) - old)
+
+    optimizer.register_step_pre_hook(remember)
+    optimizer.register_step_post_hook(add_the_change)
+    return scales
+
+
+def _float64(t: Any) -> np.ndarray:
+    """A torch tensor's values, from any device, as float64."""
+    return t.detach().cpu().numpy().astype(np.float64)

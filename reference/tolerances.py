@@ -60,8 +60,9 @@ _REORDERED = Tolerance(
 _TRAINING = Tolerance(
     16,
     "whole training runs: each step's sums differ by a few ULP of scale, and later steps "
-    "carry those differences on, damped by the descent; normwise (ULPs of the largest "
-    "magnitude in the tensor), as a parameter may pass near zero",
+    "carry those differences on, damped by the descent; normwise, in ULPs of the largest "
+    "magnitude in the tensor (for a parameter, of |p_0| + the sum of |each step's change|: "
+    "it carries every step's difference, and may end near zero)",
     of_scale=True,
 )
 

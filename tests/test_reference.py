@@ -14,6 +14,7 @@ from reference.convert import to_manual, to_numpy, to_torch
 from reference.distance import distance, normwise, ulp_distance
 from reference.models import batches, build_side
 from reference.optimizers import compare_optimizers, sgd_update
+from reference.scales import path_scales
 from reference.tolerances import PIECES, TOLERANCES, tolerance
 from reference.trace import trace
 
@@ -159,3 +160,15 @@ def test_compare_optimizers_finds_where_a_custom_optimizer_departs():
     assert "depart at step 6" in str(result)
     assert compare_optimizers(sgd_update(0.1), functools.partial(torch.optim.SGD, lr=0.1)).agree
     assert not compare_optimizers(sgd_update(0.1), reference).agree
+
+
+def test_path_scales_add_up_how_far_each_parameter_travelled():
+    # p goes 1 -> 0 -> -1: it ends where it started in magnitude, having travelled 2
+    p = torch.tensor([1.0, -1.0], requires_grad=True)
+    optimizer = torch.optim.SGD([p], lr=0.1)
+    (scale,) = path_scales(optimizer, [p])
+    for _ in range(2):
+        p.grad = torch.tensor([10.0, 0.0])
+        optimizer.step()
+    np.testing.assert_array_equal(scale, [3.0, 1.0])
+    np.testing.assert_array_equal(p.detach().numpy(), [-1.0, -1.0])
