@@ -10,6 +10,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+import torch
 from rich import box
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -29,6 +30,7 @@ examples:
   dealias show sgd                      manual/sgd.py beside torch_native/sgd.py
   dealias check                         every pair, float32 and float64
   dealias check linear sgd --examples 200 --dtype float64
+  dealias check --device cuda           the torch side on the GPU
   dealias trace --model mlp --optimizer adam --steps 50
   dealias draw conv2d --padding 1       a convolution, drawn frame by frame
   dealias site --out site               the twins side by side, as web pages
@@ -84,6 +86,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--dtype", choices=("float32", "float64"), action="append",
                      help="default: both")
     run.add_argument("--seed", type=int, default=0)
+    run.add_argument("--device", type=_device, default="cpu",
+                     help="where the torch side runs, e.g. cuda (default: cpu)")
     run.set_defaults(run=_check)
 
     run = commands.add_parser("trace", help="run manual and torch loops in lockstep")
@@ -92,6 +96,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--steps", type=_positive_int, default=20)
     run.add_argument("--seed", type=int, default=0)
     run.add_argument("--lr", type=_positive_float, default=None)
+    run.add_argument("--device", type=_device, default="cpu",
+                     help="where the torch loop runs, e.g. cuda (default: cpu)")
     run.set_defaults(run=_trace)
 
     drawing.add_parsers(commands)
@@ -134,6 +140,22 @@ def _positive_float(text: str) -> float:
     if not value > 0:
         raise argparse.ArgumentTypeError(f"{text} is not positive")
     return value
+
+
+def _device(text: str) -> str:
+    """A torch device that this machine has: 'cpu', 'cuda', 'cuda:1', ..."""
+    try:
+        device = torch.device(text)
+    except RuntimeError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a torch device (e.g. cpu, cuda, "
+                                         "cuda:1)") from None
+    try:
+        torch.empty(0, device=device)
+    except (RuntimeError, AssertionError) as error:
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise argparse.ArgumentTypeError(f"device {text!r} is not usable here: {reason}"
+                                         ) from None
+    return text
 
 
 def _progress(console: Console) -> Progress:
@@ -204,8 +226,9 @@ def _check(args: argparse.Namespace, console: Console) -> int:
             for dtype in dtypes:
                 progress.update(task, description=f"{piece} ({dtype})")
                 results.append(checks.run(piece, args.examples, dtype, args.seed,
-                                          progress=lambda: progress.advance(task)))
-    console.print(_check_table(results))
+                                          progress=lambda: progress.advance(task),
+                                          device=args.device))
+    console.print(_check_table(results, args.device))
     failed = [r for r in results if not r.ok]
     for r in failed:
         console.print(f"[red]{r.piece} ({r.dtype}) disagrees:[/red] {r.worst.label}: "
@@ -213,8 +236,9 @@ def _check(args: argparse.Namespace, console: Console) -> int:
     return 1 if failed else 0
 
 
-def _check_table(results: list[checks.CheckResult]) -> Table:
-    table = Table(title="twins compared", title_justify="left", box=box.SIMPLE_HEAD,
+def _check_table(results: list[checks.CheckResult], device: str = "cpu") -> Table:
+    table = Table(title=f"twins compared (torch on {device})", title_justify="left",
+                  box=box.SIMPLE_HEAD,
                   pad_edge=False,
                   caption="* ULP of the scale (sums, products, training runs): "
                   "see reference/tolerances.py", caption_justify="left")
@@ -232,11 +256,12 @@ def _check_table(results: list[checks.CheckResult]) -> Table:
 # -- trace -----------------------------------------------------------------------------------
 
 def _trace(args: argparse.Namespace, console: Console) -> int:
-    sides = [models.build_side(args.model, args.optimizer, side, args.seed, args.lr)
-             for side in ("manual", "torch")]
+    sides = [models.build_side(args.model, args.optimizer, side, args.seed, args.lr,
+                               args.device) for side in ("manual", "torch")]
     data = models.batches(args.model, args.seed)
-    console.print(f"manual vs torch, {args.model} + {args.optimizer}, seed {args.seed}: the "
-                  "largest distance at each stage, in ULP of each tensor's scale", highlight=False)
+    console.print(f"manual vs torch on {args.device}, {args.model} + {args.optimizer}, seed "
+                  f"{args.seed}: the largest distance at each stage, in ULP of each tensor's "
+                  "scale", highlight=False)
     console.print("".join(f"{name:>10}" for name in ("step", *trace.STAGES)), style="bold")
 
     def row(step: int, distances: dict[str, float]) -> None:

@@ -57,6 +57,7 @@ import manual.adam
 import manual.cross_entropy
 from manual._module import Module as ManualModule
 from manual._optimizer import Optimizer as ManualOptimizer
+from reference.convert import to_numpy
 from reference.pitfalls._lib import graph_nodes
 
 # manual/__init__.py re-exports the function backward, which hides the module's name
@@ -206,7 +207,7 @@ def _global_leaves(module: ModuleType) -> dict[str, Any]:
 def _values(t: Any) -> np.ndarray | None:
     if t is None:
         return None
-    return np.array(t.detach().numpy(), dtype=np.float64)
+    return np.array(to_numpy(t), dtype=np.float64)          # any torch device
 
 
 # -- one step, watched -------------------------------------------------------------------
@@ -232,7 +233,7 @@ def _hooks(params: list[Any], fresh: list[np.ndarray | None]) -> Iterator[None]:
         grad = np.asarray(grad, dtype=np.float64)
         fresh[i] = grad if fresh[i] is None else fresh[i] + grad
 
-    handles = [p.register_hook(lambda g, i=i: record(i, g.detach().numpy()))
+    handles = [p.register_hook(lambda g, i=i: record(i, to_numpy(g)))
                for i, p in enumerate(params) if isinstance(p, torch.Tensor)]
     original = _manual_backward._accumulate
 

@@ -56,9 +56,13 @@ def build_optimizer(name: str, side: str, params: Any, lr: float | None = None) 
     raise ValueError(f"unknown optimizer {name!r}; choose from {', '.join(OPTIMIZERS)}")
 
 
-def build_side(model: str, optimizer: str, side: str, seed: int, lr: float | None = None
-               ) -> Side:
+def build_side(model: str, optimizer: str, side: str, seed: int, lr: float | None = None,
+               device: Any = "cpu") -> Side:
+    """One loop; the torch side's model is built on the CPU (the same weights from the
+    seed as the manual side's) and then moved to ``device``."""
     net, loss_fn = build_model(model, side, seed)
+    if side != "manual":
+        net = net.to(device)
     return Side(side, net, loss_fn, build_optimizer(optimizer, side, net.parameters(), lr))
 
 

@@ -15,6 +15,7 @@ Distances are in ULP (see reference.distance). Two kinds:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -84,6 +85,23 @@ _FAITHFUL_SQRT = Tolerance(
     of_scale=True,
 )
 
+_CUDA_SECOND_MOMENT = Tolerance(
+    12,
+    "Adam's second moment v with torch on CUDA, over the check's 3 steps: the CUDA addcmul_ "
+    "rounds g g and fuses the rest, fma(1 - beta2, g g, v), where the CPU kernel (and the "
+    "manual twin) rounds (1 - beta2) g and fuses the rest; the terms are never negative, so "
+    "one step leaves the two within 4u of v (2 to 4 ULP), and v carries it on: 12 ULP after 3",
+)
+_CUDA_ADAM = Tolerance(
+    28,
+    "Adam's parameters with torch on CUDA, over at most 5 steps, in ULPs of |p_0| + sum of "
+    "|update|: CUDA's sqrt is correctly rounded, but v differs (see adam_second_moment), by "
+    "4ku after k steps, 2ku through the sqrt, and addcdiv_ rounds m / d before scaling it "
+    "where the CPU rounds lr m first: each update within (2k + 4)u of itself, each rounding "
+    "of p adds 2u of the scale, so (6k + 4)u = (3k + 2) ULP, under the CPU bound for k <= 5",
+    of_scale=True,
+)
+
 TOLERANCES: dict[str, dict[np.dtype, Tolerance]] = {
     "exact": {np.dtype(np.float32): _EXACT, np.dtype(np.float64): _EXACT},
     "sums": {np.dtype(np.float32): _SUMS, np.dtype(np.float64): _SUMS},
@@ -92,6 +110,9 @@ TOLERANCES: dict[str, dict[np.dtype, Tolerance]] = {
     "trace": {np.dtype(np.float32): _TRACE, np.dtype(np.float64): _TRACE},
     "faithful_sqrt": {np.dtype(np.float32): _FAITHFUL_SQRT,
                       np.dtype(np.float64): _FAITHFUL_SQRT},
+    "cuda_second_moment": {np.dtype(np.float32): _CUDA_SECOND_MOMENT,
+                           np.dtype(np.float64): _CUDA_SECOND_MOMENT},
+    "cuda_adam": {np.dtype(np.float32): _CUDA_ADAM, np.dtype(np.float64): _CUDA_ADAM},
     "libm": {np.dtype(np.float32): Tolerance(3, _LIBM.format("2 (exp) and 3 (log)")),
              np.dtype(np.float64): Tolerance(1, _LIBM.format(1))},
 }
@@ -112,11 +133,24 @@ PIECES: dict[str, str] = {
     "conv_transpose2d": "sums",
     "data_loader": "exact",
     "adam": "faithful_sqrt",
+    "adam_second_moment": "exact",     # v and v_max: a result of adam with its own kind
     "grad_accumulation": "training",
 }
 
+# With torch on CUDA, other kernels run. Where one rounds otherwise than the CPU kernel that
+# the manual twin follows, the piece (or result) takes the kind named here instead; every
+# other piece keeps its CPU kind, as the CUDA kernels round the same way (SGD's add_ with
+# alpha is one fused multiply-add there too).
+ON_CUDA: dict[str, str] = {
+    "adam": "cuda_adam",
+    "adam_second_moment": "cuda_second_moment",
+}
 
-def tolerance(piece: str, dtype: np.dtype | type) -> Tolerance:
-    """The tolerance of ``piece`` (a name in PIECES or a kind in TOLERANCES) for ``dtype``."""
+
+def tolerance(piece: str, dtype: np.dtype | type, device: Any = "cpu") -> Tolerance:
+    """The tolerance of ``piece`` (a name in PIECES or a kind in TOLERANCES) for ``dtype``,
+    with torch's side on ``device``."""
+    if str(device).partition(":")[0] == "cuda":
+        piece = ON_CUDA.get(piece, piece)
     kind = PIECES.get(piece, piece)
     return TOLERANCES[kind][np.dtype(dtype)]

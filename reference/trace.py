@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -35,12 +36,14 @@ STAGES = ("forward", "loss", "backward", "step")
 
 class Side:
     """One training loop, run a stage at a time. ``convert`` turns a NumPy batch into this
-    library's tensors (``to_manual`` or ``to_torch``; the default follows the model)."""
+    library's tensors (``to_manual`` or ``to_torch``; the default follows the model, and
+    puts a torch batch on the device of the model's first parameter)."""
 
     def __init__(self, name: str, model: Any, loss_fn: Callable[[Any, Any], Any],
                  optimizer: Any, convert: Callable[[np.ndarray], Any] | None = None):
         self.name, self.model, self.loss_fn, self.optimizer = name, model, loss_fn, optimizer
-        self.convert = convert or (to_torch if _is_torch(model) else to_manual)
+        self.convert = convert or (partial(to_torch, device=_device(model)) if _is_torch(model)
+                                   else to_manual)
         self._output = self._loss = None
 
     def forward(self, data: np.ndarray) -> dict[str, np.ndarray]:
@@ -66,6 +69,11 @@ class Side:
                 if hasattr(value, "shape"):
                     snapshot[f"{names.get(id(p), '?')}.{key}"] = to_numpy(value)
         return snapshot
+
+
+def _device(model: Any) -> Any:
+    """Where a torch model's parameters live (the CPU for a model without any)."""
+    return next((p.device for p in model.parameters()), "cpu")
 
 
 def _is_torch(model: Any) -> bool:

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import torch
 
 import manual.linear
 import reference.models
@@ -104,6 +105,18 @@ def test_user_mistakes_are_one_line_errors(args, message):
     result = run(*args)
     assert result.returncode == 2
     assert message in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("command", ["check", "trace"])
+def test_a_device_torch_lacks_is_a_usage_error(command, capsys):
+    with pytest.raises(SystemExit) as exited:
+        main([command, "--device", "gpu0"])
+    assert exited.value.code == 2
+    assert "argument --device: 'gpu0' is not a torch device" in capsys.readouterr().err
+    if not torch.cuda.is_available():
+        with pytest.raises(SystemExit):
+            main([command, "--device", "cuda"])
+        assert "device 'cuda' is not usable here" in capsys.readouterr().err
 
 
 def test_help_has_examples():

@@ -20,6 +20,7 @@ CASES = Path(__file__).resolve().parent / "doctor_cases"
 
 PLANTED = [  # (case file:function, the pitfall doctor must name)
     ("forgotten_zero_grad.py:buggy", "forgotten-zero-grad"),
+    ("on_the_gpu.py:buggy", "forgotten-zero-grad"),     # on CUDA where there is one
     ("manual_loop.py:buggy", "forgotten-zero-grad"),
     ("zero_grad_after_backward.py:buggy", "zero-grad-after-backward"),
     ("set_to_none.py:buggy", "set-to-none"),
@@ -35,6 +36,7 @@ PLANTED = [  # (case file:function, the pitfall doctor must name)
 ]
 CLEAN = [
     "forgotten_zero_grad.py:fixed", "forgotten_zero_grad.py:fixed_zeroing_after",
+    "on_the_gpu.py:fixed",
     "zero_grad_after_backward.py:fixed", "set_to_none.py:fixed", "adamw.py:fixed",
     "train_loss_graph.py:fixed", "mse_broadcast.py:fixed", "softmax_cross_entropy.py:fixed",
     "manual_update.py:fixed", "manual_loop.py:fixed",

@@ -15,7 +15,7 @@ from reference.distance import distance, normwise, ulp_distance
 from reference.models import batches, build_side
 from reference.optimizers import compare_optimizers, sgd_update
 from reference.scales import path_scales
-from reference.tolerances import PIECES, TOLERANCES, tolerance
+from reference.tolerances import ON_CUDA, PIECES, TOLERANCES, tolerance
 from reference.trace import trace
 
 f32, f64 = np.float32, np.float64
@@ -83,6 +83,15 @@ def test_every_tolerance_has_a_reason():
             assert len(tol.reason) > 20
     assert all(PIECES[p] in TOLERANCES for p in PIECES)
     assert tolerance("sgd", f32).ulp == 0
+
+
+def test_tolerances_follow_the_device_where_cuda_kernels_round_otherwise():
+    # Adam's second moment: exact against torch's CPU kernels, not against its CUDA ones
+    assert tolerance("adam_second_moment", f32).ulp == 0
+    assert tolerance("adam_second_moment", f32, "cuda:0").ulp == 12
+    assert "CUDA" in tolerance("adam", f64, "cuda").reason
+    assert tolerance("sgd", f32, "cuda") is tolerance("sgd", f32)
+    assert all(kind in TOLERANCES for kind in ON_CUDA.values())
 
 
 def test_trace_of_two_honest_loops_agrees():
