@@ -7,7 +7,9 @@ For an output y and every leaf x that requires grad:
 3. broadcast:   a gradient is summed back to its input's shape (and cast to its dtype)
 4. fan-in:      gradients reaching the same node or leaf by several paths are added
 5. leaves:      x.grad = d(x) if x.grad is None, else x.grad += d(x)   (accumulates: this
-                is why the loop calls zero_grad)
+                is why the loop calls zero_grad). As torch's AccumulateGrad steals a gradient
+                that nothing else holds, a fresh d(x) becomes x.grad as it is; the engine
+                copies one that the caller, another leaf or a retained grad would share
 6. free:        each node drops its saved arrays unless retain_graph=True
 
 Nodes are visited in reverse creation order. A node is always made after the nodes of its
@@ -20,6 +22,8 @@ Reference: torch/autograd/__init__.py (``backward``), torch/csrc/autograd/engine
 
 from __future__ import annotations
 
+from collections import Counter
+
 import numpy as np
 
 from manual.tensor import Node, Tensor
@@ -29,13 +33,14 @@ def backward(
     tensor: Tensor, gradient: Tensor | None = None, retain_graph: bool | None = None
 ) -> None:
     """Accumulate d(tensor)/d(leaf) into ``.grad`` of every leaf that requires grad."""
-    grad = _initial_gradient(tensor, gradient)                       # (1)
+    grad = _initial_gradient(tensor, gradient)                       # (1) the engine's own
     if tensor.grad_fn is None:
         _accumulate(tensor, grad)                                    # a leaf: (5) directly
         return
     nodes = _graph(tensor.grad_fn)
     grads: dict[Node, np.ndarray] = {tensor.grad_fn: grad}
     leaf_grads: dict[Tensor, np.ndarray] = {}
+    handed = Counter({id(grad): 1})  # how many nodes and leaves each array was handed to
     for node in nodes:                                               # newest first
         grad_out = grads.pop(node)
         if node.retained is not None:
@@ -46,8 +51,10 @@ def backward(
             grad_in = _sum_to(grad_in, edge.shape).astype(edge.dtype, copy=False)  # (3)
             sums = leaf_grads if isinstance(edge, Tensor) else grads
             sums[edge] = grad_in if edge not in sums else sums[edge] + grad_in     # (4)
+            handed[id(sums[edge])] += 1
     for leaf, grad_in in leaf_grads.items():
-        _accumulate(leaf, grad_in)                                   # (5)
+        alone = handed[id(grad_in)] == 1                             # no other node or leaf
+        _accumulate(leaf, grad_in if alone else np.array(grad_in))   # (5)
     if not retain_graph:
         for node in nodes:
             node.release()                                           # (6)
@@ -60,7 +67,7 @@ def _initial_gradient(tensor: Tensor, gradient: Tensor | None) -> np.ndarray:
         if tensor.array.size != 1:
             raise RuntimeError("grad can be implicitly created only for scalar outputs")
         return np.ones_like(tensor.array)
-    grad = np.asarray(gradient, dtype=tensor.dtype)
+    grad = np.array(gradient, dtype=tensor.dtype)  # a copy: the caller keeps theirs
     if grad.shape != tensor.shape:
         raise RuntimeError(
             f"Mismatch in shape: grad_output[0] has a shape of {grad.shape} and output[0] has "
@@ -91,8 +98,14 @@ def _sum_to(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
 
 
 def _accumulate(t: Tensor, grad: np.ndarray) -> None:
-    """torch's AccumulateGrad: a fresh ``.grad`` the first time, then ``+=`` in place."""
+    """torch's AccumulateGrad: a new ``.grad`` the first time, then ``+=`` in place.
+
+    backward hands over arrays that nothing else holds, so the first becomes ``.grad`` as it
+    is (torch steals a gradient whose use count allows it), unless it is a view into another
+    array or a NumPy scalar (not writeable): those are copied.
+    """
     if t.grad is None:
-        t.grad = Tensor(np.array(grad, dtype=t.dtype))  # a copy: grad may alias another's
+        owned = grad.flags.owndata and grad.flags.writeable
+        t.grad = Tensor(grad if owned else np.array(grad, dtype=t.dtype))
     else:
         t.grad.array += grad

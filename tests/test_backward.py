@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 import manual
 import torch_native.backward
 from manual.backward import backward
+from manual.tensor import record
 from tests.helpers import assert_twins_agree
 from tests.strategies import arrays, dtypes
 
@@ -151,6 +152,56 @@ def test_leaf_gradient_accumulates_in_place():
     (x * 3).sum().backward()
     assert x.grad is first  # the same tensor, added into
     np.testing.assert_array_equal(first.array, np.float32([5, 5]))
+
+
+def test_a_fresh_gradient_becomes_the_grad():
+    # torch-free: a leaf takes a gradient that nothing else holds as it is (torch's
+    # AccumulateGrad steals it); a NumPy scalar is made an array
+    fresh = np.float32([3.0, 4.0])                    # what a derivative returns, held by none
+    leaf = manual.tensor([1.0, 2.0], requires_grad=True)
+    record("Stolen", leaf.array * 1, (leaf,), lambda grad: (fresh,)).sum().backward()
+    assert leaf.grad.array is fresh
+
+    scalar = manual.tensor(1.0, requires_grad=True)
+    (scalar * 2.0).backward()                         # a 0-d product: a NumPy scalar
+    assert type(scalar.grad.array) is np.ndarray and scalar.grad.item() == 2.0
+
+
+def test_a_gradient_that_would_be_shared_is_copied():
+    # torch-free: no leaf's grad shares memory with the caller's gradient, another leaf's
+    # grad (a + b passes one array to both) or a retained non-leaf's grad
+    gradient = manual.tensor(np.ones((2, 2), np.float32))
+    outputs = [lambda x: x, lambda x: x + 1.0, lambda x: x.reshape(4).reshape(2, 2)]
+    for output in outputs:                            # the caller's array, as it is or a view
+        leaf = manual.tensor(np.ones((2, 2), np.float32), requires_grad=True)
+        output(leaf).backward(gradient)
+        assert not np.shares_memory(leaf.grad.array, gradient.array)
+
+    pairs = [lambda a, b: a + b, lambda a, b: a.reshape(4) + b.reshape(4),  # one array,
+             lambda a, b: (a * 1.0) + (b * 1.0), lambda a, b: a + 0.0]      # or views of it
+    for pair in pairs:                                # and a retained grad on the way
+        a, b = (manual.tensor(np.ones((2, 2), np.float32), requires_grad=True) for _ in "ab")
+        total = pair(a, b)
+        total.retain_grad()
+        total.backward(manual.tensor(np.ones(total.shape, np.float32)))
+        grads = [t.grad.array for t in (a, b, total) if t.grad is not None]
+        assert not any(np.shares_memory(p, q) for i, p in enumerate(grads) for q in grads[i + 1:])
+
+
+@pytest.mark.parametrize("retain", [False, True])
+def test_a_gradient_passed_through_to_two_leaves_stays_two_arrays(retain):
+    # torch-free: (a + b) @ c hands the same array to a and b; each must get its own, so that
+    # a second backward adds into each once
+    a, b = (manual.tensor(np.ones((2, 3), np.float32), requires_grad=True) for _ in range(2))
+    c = manual.tensor(np.full((3, 1), 2.0, np.float32))
+    loss = ((a + b) @ c).sum()
+    loss.backward(retain_graph=retain)
+    assert not np.shares_memory(a.grad.array, b.grad.array)
+    if retain:
+        loss.backward()
+    expected = np.full((2, 3), 4.0 if retain else 2.0, np.float32)
+    np.testing.assert_array_equal(a.grad.array, expected)
+    np.testing.assert_array_equal(b.grad.array, expected)
 
 
 def test_broadcast_gradient_is_summed_back_to_shape():
