@@ -64,6 +64,15 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
     """Log-softmax over the class dim, then the weighted, smoothed negative log-likelihood."""
     probabilities = target.shape == input.shape  # torch picks the target kind by shape
     _check(input, target, weight, ignore_index, reduction, label_smoothing, probabilities)
+    if _one_hot_case(input, target, weight, ignore_index, label_smoothing, probabilities):
+        return _one_hot_cross_entropy(input, target, reduction)  # the same bits, sooner
+    return _cross_entropy(input, target, weight, ignore_index, reduction, label_smoothing,
+                          probabilities)
+
+
+def _cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None, ignore_index: int,
+                   reduction: str, label_smoothing: float, probabilities: bool) -> Tensor:
+    """Equations (1) to (10), every case (the arguments checked)."""
     axis = 0 if input.ndim == 1 else 1                            # the class dim
     x, y = input.array, target.array
     if x.dtype.kind != "f":  # an empty input, with probabilities: torch runs no kernel
@@ -90,6 +99,37 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
 
     inputs = (input, target) if probabilities else (input,)
     return record("NllLossBackward0", loss, inputs, derivative, saves=True)  # torch's usual name
+
+
+def _one_hot_case(input: Tensor, target: Tensor, weight: Tensor | None, ignore_index: int,
+                  label_smoothing: float, probabilities: bool) -> bool:
+    """The usual call: (N, C) logits, N, C > 0, a class per sample, none ignored, no
+    weight, no smoothing. Then a is the one-hot of the targets and D = N."""
+    return (not probabilities and weight is None and label_smoothing <= 0
+            and input.ndim == 2 and input.array.size > 0
+            and not (target.array == ignore_index).any())
+
+
+def _one_hot_cross_entropy(input: Tensor, target: Tensor, reduction: str) -> Tensor:
+    """The fast path of ``_cross_entropy`` for ``_one_hot_case``, with the same bits: w = 1,
+    so (2) is -logp_it and (9) is (g_i / D) (p_ik - [k == t_i]); the rows' targets are picked
+    by index instead of through weights, masks and a one-hot matrix."""
+    x, t = input.array, target.array
+    samples = np.arange(x.shape[0])
+    logp = _log_softmax(x, 1)                                     # (1)
+    nll = -logp[samples, t]                                       # (2) (N,)
+    denom = np.asarray(x.shape[0], dtype=x.dtype)                 # D of (5)
+    loss = _reduce(nll, denom, reduction)
+    denom = denom if reduction == "mean" else x.dtype.type(1)
+
+    def derivative(g):
+        dx = np.exp(logp)                                         # p, the softmax
+        dx[samples, t] -= 1                                       # p - a
+        with np.errstate(divide="ignore", invalid="ignore"):      # as _cross_entropy's (9)
+            scale = g / denom                                     # g / D
+            return (scale[:, None] * dx if scale.ndim else scale * dx,)  # (9)
+
+    return record("NllLossBackward0", loss, (input,), derivative, saves=True)
 
 
 class CrossEntropyLoss(Module):

@@ -290,3 +290,45 @@ def test_class_weights_are_a_buffer_in_the_state_dict():
     m.load_state_dict({"weight": np.float32([3.0, 3.0, 3.0])})
     assert m.weight.tolist() == [3.0, 3.0, 3.0]
     assert list(manual.cross_entropy.CrossEntropyLoss().state_dict()) == []
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_one_hot_fast_path_gives_the_general_bits(dtype, reduction):
+    # torch-free: unweighted class targets with nothing ignored take _one_hot_cross_entropy;
+    # its loss and gradient equal _cross_entropy's bit for bit, extreme logits included
+    ce = manual.cross_entropy
+    rng = np.random.default_rng(0)
+    specials = np.array([np.nan, np.inf, -np.inf, 1e4, -1e4, 0.0, -0.0], dtype)
+    for n, c in [(1, 1), (7, 3), (128, 10), (5, 40)]:
+        x = (rng.standard_normal((n, c)) * rng.choice([0.1, 3.0, 30.0])).astype(dtype)
+        x.flat[rng.integers(0, x.size, max(1, x.size // 20))] = rng.choice(specials)
+        for target_dtype in (np.int64, np.uint8):
+            t = manual.tensor(rng.integers(0, c, n).astype(target_dtype))
+            assert ce._one_hot_case(manual.tensor(x), t, None, -100, 0.0, False)
+            g = rng.standard_normal(n if reduction == "none" else ()).astype(dtype)
+            results = []
+            for run in (ce._one_hot_cross_entropy,
+                        lambda x, t, r: ce._cross_entropy(x, t, None, -100, r, 0.0, False)):
+                logits = manual.tensor(x, requires_grad=True)
+                with np.errstate(invalid="ignore"):  # inf - inf in both paths' log-softmax
+                    loss = run(logits, t, reduction)
+                    loss.backward(manual.tensor(g))
+                results.append((loss.array.tobytes(), logits.grad.array.tobytes()))
+            assert results[0] == results[1], (n, c, target_dtype)
+
+
+def test_one_hot_fast_path_is_taken_only_for_its_case():
+    ce = manual.cross_entropy
+    x, t = manual.tensor(np.zeros((2, 3), np.float32)), manual.tensor(np.array([0, 2]))
+    assert ce._one_hot_case(x, t, None, -100, 0.0, False)
+    assert not ce._one_hot_case(x, t, manual.tensor(np.ones(3, np.float32)), -100, 0.0, False)
+    assert not ce._one_hot_case(x, t, None, 2, 0.0, False)           # a target ignored
+    assert not ce._one_hot_case(x, t, None, -100, 0.1, False)        # smoothing
+    assert not ce._one_hot_case(x, x, None, -100, 0.0, True)         # probabilities
+    assert not ce._one_hot_case(x[0], t[0], None, -100, 0.0, False)  # unbatched
+    three_d = manual.tensor(np.zeros((2, 3, 1), np.float32))
+    assert not ce._one_hot_case(three_d, t.reshape(2, 1), None, -100, 0.0, False)
+    empty = manual.tensor(np.zeros((0, 3), np.float32))
+    assert not ce._one_hot_case(empty, manual.tensor(np.zeros(0, np.int64)), None, -100, 0.0,
+                                False)
