@@ -22,8 +22,6 @@ Reference: torch/autograd/__init__.py (``backward``), torch/csrc/autograd/engine
 
 from __future__ import annotations
 
-from collections import Counter
-
 import numpy as np
 
 from manual.tensor import Node, Tensor
@@ -40,20 +38,22 @@ def backward(
     nodes = _graph(tensor.grad_fn)
     grads: dict[Node, np.ndarray] = {tensor.grad_fn: grad}
     leaf_grads: dict[Tensor, np.ndarray] = {}
-    handed = Counter({id(grad): 1})  # how many nodes and leaves each array was handed to
+    handed: dict[int, int] = {}  # how many leaves each array went to, by identity
     for node in nodes:                                               # newest first
         grad_out = grads.pop(node)
         if node.retained is not None:
-            _accumulate(node.retained, grad_out)
+            _accumulate(node.retained, np.array(grad_out))           # a copy: grad_out goes on
         for edge, grad_in in zip(node.inputs, node.apply(grad_out)):   # (2)
             if edge is None:
                 continue
             grad_in = _sum_to(grad_in, edge.shape).astype(edge.dtype, copy=False)  # (3)
             sums = leaf_grads if isinstance(edge, Tensor) else grads
             sums[edge] = grad_in if edge not in sums else sums[edge] + grad_in     # (4)
-            handed[id(sums[edge])] += 1
+            if sums is leaf_grads:
+                key = id(sums[edge])
+                handed[key] = handed.get(key, 0) + 1
     for leaf, grad_in in leaf_grads.items():
-        alone = handed[id(grad_in)] == 1                             # no other node or leaf
+        alone = handed[id(grad_in)] == 1                             # no other leaf has it
         _accumulate(leaf, grad_in if alone else np.array(grad_in))   # (5)
     if not retain_graph:
         for node in nodes:

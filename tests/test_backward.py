@@ -161,6 +161,11 @@ def test_a_fresh_gradient_becomes_the_grad():
     leaf = manual.tensor([1.0, 2.0], requires_grad=True)
     record("Stolen", leaf.array * 1, (leaf,), lambda grad: (fresh,)).sum().backward()
     assert leaf.grad.array is fresh
+    other = manual.tensor([5.0, 6.0], requires_grad=True)
+    both = (leaf, other * 1.0)                        # a node reads it too, and keeps nothing
+    leaf.grad = None
+    record("Both", leaf.array * 1, both, lambda grad: (fresh, fresh)).sum().backward()
+    assert leaf.grad.array is fresh and other.grad.tolist() == [3.0, 4.0]
 
     scalar = manual.tensor(1.0, requires_grad=True)
     (scalar * 2.0).backward()                         # a 0-d product: a NumPy scalar
