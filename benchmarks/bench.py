@@ -1,7 +1,8 @@
 """The manual engine's speed and memory, as a ratio to torch's on the same machine.
 
 Each time is measured in this one process with the same thread count for NumPy's BLAS and
-torch (``--threads``, default: every core), as the median of repeated runs (``--repeat``).
+torch (``--threads``, default: every core), the sides taking turns (``--rounds``); the ratio
+is the median of the rounds' ratios, shown with the middle half of them.
 Peak memory is measured in a fresh process per side (benchmarks/peak_memory.py).
 
     python benchmarks/bench.py              (make bench)
@@ -39,6 +40,7 @@ import statistics  # noqa: E402
 import subprocess  # noqa: E402
 import time  # noqa: E402
 from collections.abc import Callable  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
@@ -48,16 +50,29 @@ import manual  # noqa: E402
 from reference.models import _twin  # noqa: E402
 
 
-def median_seconds(run: Callable[[], None], repeat: int, number: int = 1) -> float:
-    """Median over ``repeat`` timings of ``number`` calls, per call, after one warm-up."""
-    run()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        for _ in range(number):
-            run()
-        times.append((time.perf_counter() - start) / number)
-    return statistics.median(times)
+def paired_seconds(runs: dict[str, Callable[[], None]], rounds: int,
+                   number: int) -> dict[str, list[float]]:
+    """Seconds per call of each side, round by round.
+
+    The sides take turns in the order A B B A A B ..., so a drift in the machine's speed falls
+    on both alike; each turn makes one untimed call, then times ``number`` calls. Between
+    turns a pause lets the other side's idle threads stop spinning (OpenBLAS's and OpenMP's
+    threads keep a core busy for a while after their last task).
+    """
+    seconds: dict[str, list[float]] = {side: [] for side in runs}
+    order = list(runs)
+    for round_ in range(rounds):
+        for side in order if round_ % 2 == 0 else order[::-1]:
+            time.sleep(PAUSE)
+            runs[side]()
+            start = time.perf_counter()
+            for _ in range(number):
+                runs[side]()
+            seconds[side].append((time.perf_counter() - start) / number)
+    return seconds
+
+
+PAUSE = 0.2  # seconds between turns
 
 
 # -- the workloads: each builds its state on one side and returns the function to time -------
@@ -118,10 +133,10 @@ def convolution(piece: str) -> Callable[[str], Callable[[], None]]:
 
 
 WORKLOADS = {
-    "thermometer loop, 5,000 epochs": (thermometer, 3, 1),
-    "MLP step (784-256-10, batch 128)": (mlp_step, 7, 10),
-    "conv2d forward + backward": (convolution("conv2d"), 5, 3),
-    "conv_transpose2d forward + backward": (convolution("conv_transpose2d"), 5, 3),
+    "thermometer loop, 5,000 epochs": (thermometer, 5, 1),
+    "MLP step (784-256-10, batch 128)": (mlp_step, 15, 20),
+    "conv2d forward + backward": (convolution("conv2d"), 15, 5),
+    "conv_transpose2d forward + backward": (convolution("conv_transpose2d"), 15, 5),
 }
 
 
@@ -139,18 +154,18 @@ def peak_memory(side: str) -> tuple[int, int]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0], allow_abbrev=False)
     parser.add_argument("--threads", type=int, default=int(THREADS))
-    parser.add_argument("--repeat", type=int, default=None, help="override each repeat count")
+    parser.add_argument("--rounds", type=int, default=None,
+                        help="override each workload's number of rounds")
     parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     rows = []
-    for name, (build, repeat, number) in WORKLOADS.items():
-        seconds = {side: median_seconds(build(side), args.repeat or repeat, number)
-                   for side in ("manual", "torch")}
-        rows.append((name, seconds["manual"], seconds["torch"]))
-        print(f"{name:<40} manual {_time(seconds['manual']):>9}  torch "
-              f"{_time(seconds['torch']):>9}  ratio {seconds['manual'] / seconds['torch']:.2f}x",
-              file=sys.stderr, flush=True)
+    for name, (build, rounds, number) in WORKLOADS.items():
+        seconds = paired_seconds({side: build(side) for side in ("manual", "torch")},
+                                 args.rounds or rounds, number)
+        rows.append(Row(name, seconds["manual"], seconds["torch"]))
+        print(f"{name:<40} manual {_time(rows[-1].manual):>9}  torch {_time(rows[-1].torch):>9}"
+              f"  ratio {rows[-1].ratio:.2f}x ({rows[-1].spread})", file=sys.stderr, flush=True)
     memory = {side: peak_memory(side) for side in ("manual", "torch")}
     machine = (f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
                f"{args.threads} threads, Python {platform.python_version()}, NumPy "
@@ -159,19 +174,56 @@ def main() -> int:
     return 0
 
 
+@dataclass
+class Row:
+    """One workload's timings, a pair per round."""
+
+    name: str
+    manuals: list[float]
+    torches: list[float]
+
+    @property
+    def manual(self) -> float:
+        return statistics.median(self.manuals)
+
+    @property
+    def torch(self) -> float:
+        return statistics.median(self.torches)
+
+    @property
+    def ratios(self) -> list[float]:
+        return sorted(m / t for m, t in zip(self.manuals, self.torches))
+
+    @property
+    def ratio(self) -> float:
+        """The median of the rounds' ratios: each round's pair ran a moment apart."""
+        return statistics.median(self.ratios)
+
+    @property
+    def spread(self) -> str:
+        """The middle half of the rounds' ratios (all of them with fewer than 4 rounds)."""
+        ratios = self.ratios
+        if len(ratios) >= 4:
+            quartiles = statistics.quantiles(ratios, n=4)
+            ratios = [quartiles[0], quartiles[2]]
+        return f"{ratios[0]:.2f}-{ratios[-1]:.2f}x"
+
+
 def _time(seconds: float) -> str:
     return f"{seconds * 1e3:.1f} ms" if seconds < 1 else f"{seconds:.2f} s"
 
 
-def _print(rows, memory, machine: str, markdown: bool) -> None:
-    lines = ["| workload | manual | torch | manual / torch |", "|---|---:|---:|---:|"]
-    for name, m, t in rows:
-        lines.append(f"| {name} | {_time(m)} | {_time(t)} | {m / t:.2f}x |")
+def _print(rows: list[Row], memory, machine: str, markdown: bool) -> None:
+    lines = ["| workload | manual | torch | manual / torch | middle half of the rounds |",
+             "|---|---:|---:|---:|---:|"]
+    for row in rows:
+        lines.append(f"| {row.name} | {_time(row.manual)} | {_time(row.torch)} | "
+                     f"{row.ratio:.2f}x | {row.spread} |")
     (m, m_steps), (t, t_steps) = memory["manual"], memory["torch"]
     lines.append(f"| peak memory, process running 100 MLP steps | {m / 2**20:.0f} MiB | "
-                 f"{t / 2**20:.0f} MiB | {m / t:.2f}x |")
+                 f"{t / 2**20:.0f} MiB | {m / t:.2f}x | |")
     lines.append(f"| of which the 100 steps add | {m_steps / 2**20:.1f} MiB | "
-                 f"{t_steps / 2**20:.1f} MiB | {m_steps / max(t_steps, 1):.2f}x |")
+                 f"{t_steps / 2**20:.1f} MiB | {m_steps / max(t_steps, 1):.2f}x | |")
     print(f"Measured on: {machine}\n")
     print("\n".join(lines) if markdown else "\n".join(
         line.replace("|", " ").rstrip() for line in lines if not line.startswith("|---")))
