@@ -1,0 +1,41 @@
+"""benchmarks/bench.py's bookkeeping (not its timings): the order in which the sides take
+turns, and how a table row reads the rounds."""
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+_PATH = Path(__file__).parents[1] / "benchmarks" / "bench.py"
+
+
+@pytest.fixture(scope="module")
+def bench():
+    spec = importlib.util.spec_from_file_location("bench", _PATH)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["bench"] = module  # dataclasses look their module up there
+    try:
+        spec.loader.exec_module(module)
+        yield module
+    finally:
+        del sys.modules["bench"]
+
+
+def test_the_sides_take_turns_a_b_b_a_each_after_an_untimed_call(bench, monkeypatch):
+    monkeypatch.setattr(bench, "PAUSE", 0)
+    calls = []
+    runs = {side: (lambda side=side: calls.append(side)) for side in ("manual", "torch")}
+    seconds = bench.paired_seconds(runs, rounds=3, number=2)
+    turns = ["manual", "torch", "torch", "manual", "manual", "torch"]
+    assert calls == [side for side in turns for _ in range(3)]  # one untimed, two timed
+    assert {side: len(times) for side, times in seconds.items()} == {"manual": 3, "torch": 3}
+
+
+def test_a_row_is_the_median_of_the_rounds_ratios_with_their_middle_half(bench):
+    row = bench.Row("w", manuals=[2.0, 3.0, 4.0, 9.0, 5.0], torches=[1.0, 1.0, 2.0, 3.0, 1.0])
+    assert row.ratios == [2.0, 2.0, 3.0, 3.0, 5.0]
+    assert row.ratio == 3.0                     # not median(manual) / median(torch) = 4.0
+    assert (row.manual, row.torch) == (4.0, 1.0)
+    assert row.spread == "2.00-4.00x"           # quartiles, Python's "exclusive" method
+    assert bench.Row("w", [1.0, 3.0], [1.0, 1.0]).spread == "1.00-3.00x"  # few rounds: all
