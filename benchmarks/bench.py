@@ -19,12 +19,13 @@ import sys
 def _threads_argument() -> str | None:
     """--threads N, read before NumPy and torch start their thread pools (argparse runs
     later, too late for NumPy's BLAS, which reads the environment once, when it loads)."""
+    value = None
     for i, arg in enumerate(sys.argv):
         if arg == "--threads" and i + 1 < len(sys.argv):
-            return sys.argv[i + 1]
-        if arg.startswith("--threads="):
-            return arg.partition("=")[2]
-    return None
+            value = sys.argv[i + 1]
+        elif arg.startswith("--threads="):
+            value = arg.partition("=")[2]
+    return value if value and value.isdigit() and int(value) > 0 else None  # argparse says why
 
 
 THREADS = _threads_argument()
@@ -153,8 +154,8 @@ def peak_memory(side: str) -> tuple[int, int]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0], allow_abbrev=False)
-    parser.add_argument("--threads", type=int, default=int(THREADS))
-    parser.add_argument("--rounds", type=int, default=None,
+    parser.add_argument("--threads", type=_positive, default=int(THREADS))
+    parser.add_argument("--rounds", type=_positive, default=None,
                         help="override each workload's number of rounds")
     parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
     args = parser.parse_args()
@@ -207,6 +208,17 @@ class Row:
             quartiles = statistics.quantiles(ratios, n=4)
             ratios = [quartiles[0], quartiles[2]]
         return f"{ratios[0]:.2f}-{ratios[-1]:.2f}x"
+
+
+def _positive(text: str) -> int:
+    """argparse's type for a count: a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return value
 
 
 def _time(seconds: float) -> str:

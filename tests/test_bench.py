@@ -1,6 +1,7 @@
 """benchmarks/bench.py's bookkeeping (not its timings): the order in which the sides take
 turns, and how a table row reads the rounds."""
 
+import argparse
 import importlib.util
 import sys
 from pathlib import Path
@@ -39,3 +40,10 @@ def test_a_row_is_the_median_of_the_rounds_ratios_with_their_middle_half(bench):
     assert (row.manual, row.torch) == (4.0, 1.0)
     assert row.spread == "2.00-4.00x"           # quartiles, Python's "exclusive" method
     assert bench.Row("w", [1.0, 3.0], [1.0, 1.0]).spread == "1.00-3.00x"  # few rounds: all
+
+
+def test_counts_on_the_command_line_are_whole_numbers_of_at_least_1(bench):
+    assert bench._positive("3") == 3
+    for bad in ("0", "-1", "x", "1.5"):
+        with pytest.raises(argparse.ArgumentTypeError, match=repr(bad)):
+            bench._positive(bad)
