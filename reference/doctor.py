@@ -39,6 +39,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import itertools
+import sys
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -123,20 +124,30 @@ def load(target: str) -> tuple[ModuleType, Callable[[], Any]]:
 
 
 def _import(name: str) -> ModuleType:
+    """Import FILE.py or package.module as Python runs them: ``python FILE.py`` puts the
+    file's folder first on sys.path, ``python -m`` the current folder, so the modules beside
+    it import too (and stay importable for the steps that follow)."""
     try:
         if name.endswith(".py") or "/" in name:
             path = Path(name)
             if not path.is_file():
                 raise DoctorError(f"no such file: {name}")
+            _first_on_path(path.resolve().parent)
             spec = importlib.util.spec_from_file_location(f"_dealias_doctor_{path.stem}", path)
             module = importlib.util.module_from_spec(spec)
             spec.loader.exec_module(module)
             return module
+        _first_on_path(Path.cwd())
         return importlib.import_module(name)
     except DoctorError:
         raise
     except Exception as error:  # the user's module failed to import: say why, in one line
         raise DoctorError(f"cannot import {name}: {type(error).__name__}: {error}") from None
+
+
+def _first_on_path(folder: Path) -> None:
+    if str(folder) not in sys.path:
+        sys.path.insert(0, str(folder))
 
 
 def diagnose(target: str, steps: int = 5) -> Diagnosis:

@@ -13,7 +13,7 @@ import ast
 import html
 import re
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from pygments import highlight
@@ -117,7 +117,7 @@ def _page(title: str, body: str) -> str:
 
 def index_page(found: dict[str, Pair], results: dict[str, list[checks.CheckResult]],
                examples: int, seed: int) -> str:
-    when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     rows = []
     for name, pair in found.items():
         cells = "".join(f'<td class="verdict">{_verdict(r)}</td>'

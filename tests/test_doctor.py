@@ -142,3 +142,27 @@ def test_doctor_as_a_subprocess():
         capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert result.returncode == 1, result.stderr
     assert "mse-broadcast:" in result.stdout and "Traceback" not in result.stderr
+
+
+def test_a_module_or_file_imports_what_lies_beside_it(tmp_path, monkeypatch):
+    """As ``python -m package.module`` and ``python FILE.py`` do: the current folder, or the
+    file's, comes first on sys.path (the dealias script alone has neither)."""
+    monkeypatch.setattr(sys, "path", [p for p in sys.path if p not in ("", ".")])
+    package = tmp_path / "my_package"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    data = "x, y = torch.randn(16, 3), torch.randn(16, 1)"
+    (package / "case_data.py").write_text(f"import torch\n{data}\n")
+    case = (CASES / "forgotten_zero_grad.py").read_text()
+    beside = case.replace(data, "from case_data import x, y")
+    assert beside != case
+    (package / "train.py").write_text(beside.replace("from case_data", "from my_package.case_data"))
+    (package / "step.py").write_text(beside)
+    monkeypatch.chdir(tmp_path)
+    try:
+        for target in ("my_package.train:buggy", str(package / "step.py") + ":buggy"):
+            named = [f.pitfall for f in diagnose(target).findings]
+            assert named == ["forgotten-zero-grad"], target
+    finally:
+        for name in ("my_package", "my_package.case_data", "my_package.train", "case_data"):
+            sys.modules.pop(name, None)
