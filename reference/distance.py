@@ -48,7 +48,8 @@ def ulp_distance(a: Any, b: Any) -> np.ndarray:
                         f"and {b.dtype}")
     ia, ib = _ordered(a), _ordered(b)
     high, low = np.maximum(ia, ib).view(np.uint64), np.minimum(ia, ib).view(np.uint64)
-    gap = (high - low).astype(np.float64)  # exact in uint64 (wraps past the sign), then float
+    with np.errstate(over="ignore"):  # NumPy warns when 0-d operands wrap, arrays do not
+        gap = (high - low).astype(np.float64)  # exact in uint64 (wraps past the sign), then float
     nan_a, nan_b = np.isnan(a), np.isnan(b)
     gap = np.where(nan_a | nan_b, np.inf, gap)
     return np.where(nan_a & nan_b, 0.0, gap)

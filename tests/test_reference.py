@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import warnings
 
 import numpy as np
 import pytest
@@ -40,6 +41,17 @@ def test_ulp_distance_hand_cases(dtype):
             assert got == 2 * bits
         else:
             assert got == expected, (a, b)
+
+
+@pytest.mark.parametrize("dtype", [f32, f64])
+def test_ulp_distance_of_0_d_arrays_across_the_sign_is_silent(dtype):
+    # the uint64 subtraction wraps past the sign on purpose; NumPy warns for 0-d operands
+    nan = np.array(np.nan, dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert ulp_distance(np.array(-1, dtype), np.array(1, dtype)) == \
+            ulp_distance(np.array([-1], dtype), np.array([1], dtype))[0]
+        assert ulp_distance(nan, -nan) == 0
 
 
 def test_ulp_distance_needs_one_float_dtype():
