@@ -95,7 +95,7 @@ def _cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None, ignore_
         dx = np.where(np.expand_dims(kept, axis), dx, 0)          # no gradient for ignored
         if not probabilities:
             return (dx,)
-        return dx, -(scale * x.dtype.type(1 - eps)) * w * logp    # (10)
+        return dx, -(scale * y.dtype.type(1 - eps)) * w * logp    # (10)
 
     inputs = (input, target) if probabilities else (input,)
     return record("NllLossBackward0", loss, inputs, derivative, saves=True)  # torch's usual name
@@ -199,7 +199,8 @@ def _at_targets(a: np.ndarray, t: np.ndarray, axis: int) -> np.ndarray:
 def _probability_terms(logp: np.ndarray, y: np.ndarray, w: np.ndarray, axis: int, eps: float,
                        reduction: str) -> _Terms:
     """(6)-(8): the reduced loss, the factors a of -logp, D, and the samples (all kept)."""
-    dtype, n_classes = logp.dtype.type, logp.shape[axis]
+    # the smoothing's numbers are in the target's dtype (torch scales the target by them)
+    dtype, n_classes = y.dtype.type, logp.shape[axis]
     per_class = dtype(eps / n_classes if n_classes else np.inf)   # no classes: inf, as torch
     q = y * dtype(1 - eps) + per_class if eps > 0 else y          # (6)
     loss_i = -(logp * q * w).sum(axis=axis)                       # (7)
@@ -237,7 +238,7 @@ def _check(input: Tensor, target: Tensor, weight: Tensor | None, ignore_index: i
     elif input.ndim > 2 and input.shape[1] == 0 and target.numel():  # torch's spatial kernel
         raise RuntimeError(f"size mismatch (got input: {list(input.shape)}, target: "
                            f"{list(target.shape)}): no classes")
-    if input.dtype.kind != "f" and (input.numel() or not probabilities):  # no integer kernels
+    if input.dtype.kind != "f" and input.numel():  # no integer kernels
         raise NotImplementedError(f'"log_softmax" not implemented for \'{_torch_name(input)}\': '
                                   f"input of dtype {input.dtype}")
     n_classes = input.shape[0 if input.ndim == 1 else 1]
@@ -265,18 +266,26 @@ def _check_probabilities(target: Tensor, ignore_index: int) -> None:
 
 def _check_classes(input: Tensor, target: Tensor, ignore_index: int, n_classes: int) -> None:
     """Class targets are integers, shaped like the input without C, and in [0, C)."""
-    if input.ndim > 1 and (target.ndim == 0 or input.shape[0] != target.shape[0]):
+    # torch reads a 0-d target's batch size past its (empty) sizes, and gets 0
+    batch = target.shape[0] if target.ndim else 0
+    if input.ndim > 1 and input.shape[0] != batch:
         raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target "
-                         f"batch_size ({target.shape[0] if target.ndim else 'none: a 0-d target'}"
-                         ").")
+                         f"batch_size ({batch}{'' if target.ndim else ': a 0-d target'}).")
     if target.dtype not in (np.int64, np.uint8):
         raise RuntimeError("expected target dtype to be Long or Byte, but got "
                            f"{_torch_name(target)}")
+    if input.ndim > 1 and target.ndim == 0:  # an empty batch against a 0-d target
+        raise IndexError("Dimension specified as 0 but tensor has no dimensions: target of "
+                         "size []")
     if input.ndim > 2 and target.dtype == np.uint8:  # the spatial kernel takes Long only
         raise RuntimeError("expected scalar type Long but found Byte")
     expected = input.shape[:1] + input.shape[2:] if input.ndim > 1 else ()
     if target.shape != expected:
         raise RuntimeError(f"Expected target size {list(expected)}, got {list(target.shape)}")
+    if input.dtype.kind != "f":  # empty, so log_softmax ran; nll_loss's kernel refuses it
+        kernel = "nll_loss_out_frame" if input.ndim <= 2 else "nll_loss2d_forward_out_frame"
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{_torch_name(input)}\': '
+                                  f"input of dtype {input.dtype}")
     t = target.array
     bad = (t != ignore_index) & ((t < 0) | (t >= n_classes))    # an ignored one may be anything
     if bad.any():
