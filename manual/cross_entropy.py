@@ -29,8 +29,11 @@ an ignored sample; q_ik w_k for probabilities), p = exp(logp) the softmax and D 
                                                         one-hot; an ignored sample gets 0
 10. dy_ik = -(g_i / D) (1 - eps) w_k logp_ik           probability targets only
 
-Shapes: input (C,), (N, C) or (N, C, d1, d2, ...); class targets (), (N,) or (N, d1, ...);
-probability targets like the input; weight (C,); "none" gives the input's shape without C.
+Shapes: input (C,), (N, C) or (N, C, d1, d2, ...); class targets (), (N,) or (N, d1, ...)
+(a (C,) input also takes a (1,) target, as its one class); probability targets like the
+input; weight (C,) (with 3 or more input dims, anything of C elements, unless smoothing);
+"none" gives the input's shape without C. A weight may have another dtype with probability
+targets (it is multiplied in), not with class targets.
 
 Quirks: the target's kind is decided by its shape: the input's shape means probabilities. With
 "mean" and every target ignored, D = 0 and the loss is 0/0 = nan (the gradient stays 0).
@@ -38,11 +41,13 @@ label_smoothing <= 0 silently means none, above 1 is an error; ignore_index must
 with probability targets. An out-of-range class is an IndexError naming it ("Target 5 is out
 of bounds."). Because cross_entropy applies log-softmax itself, giving it softmax outputs
 squashes the logits into [0, 1]: the loss cannot fall below log(1 + (C - 1)/e) (1.46 for
-C = 10) and its gradients shrink, so training stalls; pass raw logits.
+C = 10) and its gradients shrink, so training stalls; pass raw logits. Faulty arguments are
+refused in torch's order, each fault as the torch function that finds it names it (``_check``).
 
 Reference: torch/nn/functional.py (``cross_entropy``), torch/nn/modules/loss.py
 (``CrossEntropyLoss``), ATen/native/LossNLL.cpp (``cross_entropy_loss_symint``,
-``cross_entropy_loss_label_smoothing``, ``cross_entropy_loss_prob_target``, ``nll_loss``).
+``cross_entropy_loss_label_smoothing``, ``cross_entropy_loss_prob_target``, ``nll_loss_nd``,
+``nll_loss``, ``nll_loss2d``).
 """
 
 from __future__ import annotations
@@ -75,6 +80,8 @@ def _cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None, ignore_
     """Equations (1) to (10), every case (the arguments checked)."""
     axis = 0 if input.ndim == 1 else 1                            # the class dim
     x, y = input.array, target.array
+    if x.ndim == 1 and not probabilities:
+        y = y.reshape(())                                         # (1,) is the one sample's class
     if x.dtype.kind != "f":  # an empty input, with probabilities: torch runs no kernel
         x = x.astype(y.dtype)
     w = _class_weights(weight, x, axis)                           # (1, C, 1, ...)
@@ -223,7 +230,8 @@ def _reduce(loss: np.ndarray, denom: np.ndarray, reduction: str) -> np.ndarray:
 
 def _check(input: Tensor, target: Tensor, weight: Tensor | None, ignore_index: int,
            reduction: str, label_smoothing: float, probabilities: bool) -> None:
-    """torch's refusals: the reduction, the smoothing, the weight, then the targets."""
+    """torch's refusals, in torch's order: the reduction and the smoothing, then log_softmax's
+    (an integer input), then the targets' and the weight's."""
     if reduction not in _REDUCTIONS:
         raise ValueError(f"{reduction} is not a valid value for reduction")
     if label_smoothing > 1.0:
@@ -233,25 +241,18 @@ def _check(input: Tensor, target: Tensor, weight: Tensor | None, ignore_index: i
             _check_probabilities(target, ignore_index)
         raise IndexError("Dimension specified as 1 but tensor has no dimensions: input of "
                          "size []")
-    if probabilities:
+    n_classes = input.shape[0 if input.ndim == 1 else 1]
+    if probabilities:  # W is checked first, and may be of another dtype (it is multiplied in)
         _check_probabilities(target, ignore_index)
-    elif input.ndim > 2 and input.shape[1] == 0 and target.numel():  # torch's spatial kernel
-        raise RuntimeError(f"size mismatch (got input: {list(input.shape)}, target: "
-                           f"{list(target.shape)}): no classes")
+        if weight is not None and weight.shape != (n_classes,):
+            raise RuntimeError("cross_entropy: " + _weight_message(n_classes, weight))
     if input.dtype.kind != "f" and input.numel():  # no integer kernels
         raise NotImplementedError(f'"log_softmax" not implemented for \'{_torch_name(input)}\': '
                                   f"input of dtype {input.dtype}")
-    n_classes = input.shape[0 if input.ndim == 1 else 1]
-    if weight is not None and weight.shape != (n_classes,):
-        raise RuntimeError(
-            f"weight tensor should be defined either for all {n_classes} classes or no classes "
-            f"but got weight tensor of shape: {list(weight.shape)}"
-        )
-    if weight is not None and weight.dtype != input.dtype:
-        raise RuntimeError(f"expected scalar type {_torch_name(input)} but found "
-                           f"{_torch_name(weight)}")
     if not probabilities:
-        _check_classes(input, target, ignore_index, n_classes)
+        _check_classes(input, target, weight, ignore_index, n_classes)
+        if label_smoothing > 0:
+            _check_smoothing(input, target, weight, reduction)
 
 
 def _check_probabilities(target: Tensor, ignore_index: int) -> None:
@@ -264,32 +265,109 @@ def _check_probabilities(target: Tensor, ignore_index: int) -> None:
                            f"ignore_index={ignore_index}")
 
 
-def _check_classes(input: Tensor, target: Tensor, ignore_index: int, n_classes: int) -> None:
-    """Class targets are integers, shaped like the input without C, and in [0, C)."""
+def _check_classes(input: Tensor, target: Tensor, weight: Tensor | None, ignore_index: int,
+                   n_classes: int) -> None:
+    """Class targets are integers, shaped like the input without C, and in [0, C). The
+    order is torch's: nll_loss_nd's batch check, then nll_loss's (1-d and 2-d input) or
+    nll_loss2d's (more dims, flattened to 4 first unless there are 4), then the kernel's."""
     # torch reads a 0-d target's batch size past its (empty) sizes, and gets 0
     batch = target.shape[0] if target.ndim else 0
     if input.ndim > 1 and input.shape[0] != batch:
         raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target "
                          f"batch_size ({batch}{'' if target.ndim else ': a 0-d target'}).")
-    if target.dtype not in (np.int64, np.uint8):
-        raise RuntimeError("expected target dtype to be Long or Byte, but got "
-                           f"{_torch_name(target)}")
-    if input.ndim > 1 and target.ndim == 0:  # an empty batch against a 0-d target
-        raise IndexError("Dimension specified as 0 but tensor has no dimensions: target of "
-                         "size []")
-    if input.ndim > 2 and target.dtype == np.uint8:  # the spatial kernel takes Long only
-        raise RuntimeError("expected scalar type Long but found Byte")
-    expected = input.shape[:1] + input.shape[2:] if input.ndim > 1 else ()
-    if target.shape != expected:
-        raise RuntimeError(f"Expected target size {list(expected)}, got {list(target.shape)}")
+    if input.ndim <= 2:
+        _check_nll_loss(input, target, weight, n_classes)
+    else:
+        _check_nll_loss2d(input, target, weight, n_classes)
     if input.dtype.kind != "f":  # empty, so log_softmax ran; nll_loss's kernel refuses it
         kernel = "nll_loss_out_frame" if input.ndim <= 2 else "nll_loss2d_forward_out_frame"
         raise NotImplementedError(f'"{kernel}" not implemented for \'{_torch_name(input)}\': '
                                   f"input of dtype {input.dtype}")
+    _check_weight_dtype(input, weight)
+    if input.ndim > 2 and target.dtype == np.uint8:  # the spatial kernel takes Long only
+        raise RuntimeError("expected scalar type Long but found Byte")
     t = target.array
     bad = (t != ignore_index) & ((t < 0) | (t >= n_classes))    # an ignored one may be anything
     if bad.any():
         raise IndexError(f"Target {t[bad][0]} is out of bounds.")
+
+
+def _check_smoothing(input: Tensor, target: Tensor, weight: Tensor | None,
+                     reduction: str) -> None:
+    """What torch's smoothing of class targets refuses, after nll_loss has run: W viewed
+    along the class dim by its first size, a 1-d input's (1,) target masking a 0-d loss, and,
+    for the mean, W gathered at Byte targets (gather takes int64 indices only)."""
+    class_dim = 0 if input.ndim == 1 else 1
+    if weight is not None and weight.shape[0] != weight.numel():
+        shape = [weight.shape[0] if d == class_dim else 1 for d in range(input.ndim)]
+        raise RuntimeError(f"shape '{shape}' is invalid for input of size {weight.numel()}: "
+                           f"weight of size {list(weight.shape)}")
+    if input.ndim == 1 and target.ndim == 1:
+        raise RuntimeError("output with shape [] doesn't match the broadcast shape [1]: a 1-d "
+                           "input's target of size [1], with label_smoothing")
+    if weight is not None and reduction == "mean" and target.dtype == np.uint8:
+        raise RuntimeError("gather(): Expected dtype int32/int64 for index: a uint8 target, "
+                           "with weight and label_smoothing")
+
+
+def _check_nll_loss(input: Tensor, target: Tensor, weight: Tensor | None,
+                    n_classes: int) -> None:
+    """nll_loss's checks: a 0-d or 1-d target of integers, one per sample; W of shape (C,)."""
+    if target.ndim > 1:
+        raise RuntimeError("0D or 1D target tensor expected, multi-target not supported: "
+                           f"target of size {list(target.shape)}")
+    _check_target_dtype(target)
+    if input.ndim == 1 and target.ndim == 1 and target.shape[0] != 1:
+        raise ValueError("For 1D input, 1D target must have size 1, but got target size: "
+                         f"{target.shape[0]}")
+    if input.ndim > 1 and target.ndim == 0:  # torch asks the 0-d target for its size(0)
+        raise IndexError("Dimension specified as 0 but tensor has no dimensions: target of "
+                         "size []")
+    if weight is not None and weight.shape != (n_classes,):
+        raise RuntimeError(_weight_message(n_classes, weight))
+
+
+def _check_nll_loss2d(input: Tensor, target: Tensor, weight: Tensor | None,
+                      n_classes: int) -> None:
+    """nll_loss2d's checks, on x as (N, C, H, W) and the target as (N, H, W): with 3 or 5+
+    dims torch first checks the target's size, then views x as (N, C, 1, -1) and the target
+    as (N, 1, -1), or, when empty, as (N, C, 0, 0) and (N, 0, 0); W needs C elements."""
+    spatial = input.shape[2:]
+    if input.ndim != 4 and target.shape[1:] != spatial:
+        raise RuntimeError(f"Expected target size {list(input.shape[:1] + spatial)}, got "
+                           f"{list(target.shape)}")
+    if input.ndim == 4 and target.ndim != 3:
+        raise RuntimeError("only batches of spatial targets supported (3D tensors) but got "
+                           f"targets of dimension: {target.ndim}")
+    _check_target_dtype(target)
+    if weight is not None and weight.numel() != n_classes:
+        raise RuntimeError("weight tensor should be defined either for all or no classes: "
+                           f"{n_classes} classes, weight of size {list(weight.shape)}")
+    x_shape, t_shape = input.shape, target.shape
+    if input.ndim != 4:  # the views (-1 being the pixels, H W ...)
+        n, pixels = input.shape[0], int(np.prod(spatial))
+        x_shape = (n, n_classes, 1, pixels) if input.numel() else (n, n_classes, 0, 0)
+        t_shape = (n, 1, pixels) if target.numel() else (n, 0, 0)
+    if x_shape[:1] + x_shape[2:] != t_shape:
+        raise RuntimeError(f"size mismatch (got input: {list(x_shape)} , target: "
+                           f"{list(t_shape)}")
+
+
+def _check_target_dtype(target: Tensor) -> None:
+    if target.dtype not in (np.int64, np.uint8):
+        raise RuntimeError("expected target dtype to be Long or Byte, but got "
+                           f"{_torch_name(target)}")
+
+
+def _check_weight_dtype(input: Tensor, weight: Tensor | None) -> None:
+    if weight is not None and weight.dtype != input.dtype:
+        raise RuntimeError(f"expected scalar type {_torch_name(input)} but found "
+                           f"{_torch_name(weight)}")
+
+
+def _weight_message(n_classes: int, weight: Tensor) -> str:
+    return (f"weight tensor should be defined either for all {n_classes} classes or no classes "
+            f"but got weight tensor of shape: {list(weight.shape)}")
 
 
 def _torch_name(t: Tensor) -> str:

@@ -3,6 +3,8 @@ and the three reductions, loss and gradients against torch; finite differences w
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 import torch
@@ -352,3 +354,47 @@ def test_one_hot_fast_path_is_taken_only_for_its_case():
     empty = manual.tensor(np.zeros((0, 3), np.float32))
     assert not ce._one_hot_case(empty, manual.tensor(np.zeros(0, np.int64)), None, -100, 0.0,
                                 False)
+
+
+# Every combination of these inputs, targets, weights and options, each twin called on the
+# same zeros: both return, or both refuse with the same exception class. torch checks in a
+# fixed order (the smoothing, then W for probabilities, log_softmax, nll_loss_nd's batch
+# size, then nll_loss's or nll_loss2d's checks, the kernel's, the smoothing's), and an input
+# with two faults must be refused for the one torch sees first.
+GRID_INPUTS = [((2, 3), "f4"), ((2, 0), "f4"), ((3,), "f4"), ((0,), "f4"), ((2, 3, 2), "f4"),
+               ((2, 0, 2), "f4"), ((1, 0, 0), "f4"), ((2, 3, 2, 2), "f4"), ((2, 0, 2, 2), "f4"),
+               ((0, 3), "f4"), ((0, 0), "f4"), ((2, 3, 2, 1, 1), "f4"), ((0, 3, 2), "f4"),
+               ((2, 3), "i8"), ((0, 3), "i8"), ((0,), "i8"), ((0, 3, 2), "i8"),
+               ((0, 3, 2, 2), "i8"), ((), "f4"), ((2, 3), "f8")]
+GRID_TARGETS = [((), "i8"), ((), "f4"), ((2,), "i8"), ((3,), "i8"), ((1,), "i8"), ((2,), "f4"),
+                ((2, 2), "i8"), ((2, 2), "f4"), ((2, 3), "i8"), ((2, 3), "f4"),
+                ((2, 2, 2), "i8"), ((2, 2), "u1"), ((2,), "u1"), ((0,), "i8"), ((1, 0), "i8"),
+                ((2, 2, 1, 1), "i8"), ((0, 2), "i8"), ((2, 2, 2), "u1"), ((3,), "f4"),
+                ((0,), "f4"), ((2, 3, 2), "f4"), ((2, 3, 2), "f8"), ((2, 3, 2, 2), "f4")]
+GRID_WEIGHTS = [None, ((3,), "f4"), ((2,), "f4"), ((0,), "f4"), ((3,), "f8"), ((1, 3), "f4"),
+                ((2,), "f8")]
+GRID_OPTIONS = [{}, {"ignore_index": 0}, {"label_smoothing": 0.2}, {"reduction": "none"},
+                {"label_smoothing": 0.2, "reduction": "sum"}]
+
+
+def _outcome(lib, twin, x, t, w, options) -> str:
+    try:
+        twin.cross_entropy(lib.tensor(x), lib.tensor(t), None if w is None else lib.tensor(w),
+                           **options)
+    except Exception as error:  # noqa: BLE001 (the class is what is compared)
+        return type(error).__name__
+    return "returns"
+
+
+def test_refusals_come_in_torchs_order():
+    differ = []
+    for (x_shape, x_type), (t_shape, t_type), weight, options in itertools.product(
+            GRID_INPUTS, GRID_TARGETS, GRID_WEIGHTS, GRID_OPTIONS):
+        x, t = np.zeros(x_shape, x_type), np.zeros(t_shape, t_type)
+        w = None if weight is None else np.ones(*weight)
+        m = _outcome(manual, manual.cross_entropy, x, t, w, options)
+        t_ = _outcome(torch, torch_native.cross_entropy, x, t, w, options)
+        if m != t_:
+            differ.append(f"x {x_shape} {x_type}, target {t_shape} {t_type}, weight {weight}, "
+                          f"{options}: manual {m}, torch {t_}")
+    assert not differ, f"{len(differ)} cases differ, among them:\n" + "\n".join(differ[:10])
