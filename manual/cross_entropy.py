@@ -55,12 +55,10 @@ from __future__ import annotations
 import numpy as np
 
 from manual._module import Module
-from manual.tensor import Tensor, record
+from manual.tensor import Tensor, _torch_name, record
 
 _REDUCTIONS = ("mean", "sum", "none")
 _Terms = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # loss, a, D, kept samples
-_TORCH_NAMES = {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int",
-                "uint8": "Byte", "bool": "Bool"}
 
 
 def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
@@ -247,8 +245,8 @@ def _check(input: Tensor, target: Tensor, weight: Tensor | None, ignore_index: i
         if weight is not None and weight.shape != (n_classes,):
             raise RuntimeError("cross_entropy: " + _weight_message(n_classes, weight))
     if input.dtype.kind != "f" and input.numel():  # no integer kernels
-        raise NotImplementedError(f'"log_softmax" not implemented for \'{_torch_name(input)}\': '
-                                  f"input of dtype {input.dtype}")
+        raise NotImplementedError(f'"log_softmax" not implemented for '
+                                  f"'{_torch_name(input.dtype)}': input of dtype {input.dtype}")
     if not probabilities:
         _check_classes(input, target, weight, ignore_index, n_classes)
         if label_smoothing > 0:
@@ -259,7 +257,7 @@ def _check_probabilities(target: Tensor, ignore_index: int) -> None:
     """Probability targets are floats, and nothing can be ignored."""
     if target.dtype.kind != "f":
         raise RuntimeError("Expected floating point type for target with class probabilities, "
-                           f"got {_torch_name(target)}")
+                           f"got {_torch_name(target.dtype)}")
     if ignore_index >= 0:
         raise RuntimeError("ignore_index is not supported for floating point target, but got "
                            f"ignore_index={ignore_index}")
@@ -281,7 +279,7 @@ def _check_classes(input: Tensor, target: Tensor, weight: Tensor | None, ignore_
         _check_nll_loss2d(input, target, weight, n_classes)
     if input.dtype.kind != "f":  # empty, so log_softmax ran; nll_loss's kernel refuses it
         kernel = "nll_loss_out_frame" if input.ndim <= 2 else "nll_loss2d_forward_out_frame"
-        raise NotImplementedError(f'"{kernel}" not implemented for \'{_torch_name(input)}\': '
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{_torch_name(input.dtype)}\': '
                                   f"input of dtype {input.dtype}")
     _check_weight_dtype(input, weight)
     if input.ndim > 2 and target.dtype == np.uint8:  # the spatial kernel takes Long only
@@ -356,20 +354,16 @@ def _check_nll_loss2d(input: Tensor, target: Tensor, weight: Tensor | None,
 def _check_target_dtype(target: Tensor) -> None:
     if target.dtype not in (np.int64, np.uint8):
         raise RuntimeError("expected target dtype to be Long or Byte, but got "
-                           f"{_torch_name(target)}")
+                           f"{_torch_name(target.dtype)}")
 
 
 def _check_weight_dtype(input: Tensor, weight: Tensor | None) -> None:
     if weight is not None and weight.dtype != input.dtype:
-        raise RuntimeError(f"expected scalar type {_torch_name(input)} but found "
-                           f"{_torch_name(weight)}")
+        raise RuntimeError(f"expected scalar type {_torch_name(input.dtype)} but found "
+                           f"{_torch_name(weight.dtype)}")
 
 
 def _weight_message(n_classes: int, weight: Tensor) -> str:
     return (f"weight tensor should be defined either for all {n_classes} classes or no classes "
             f"but got weight tensor of shape: {list(weight.shape)}")
 
-
-def _torch_name(t: Tensor) -> str:
-    """A dtype as torch's messages name it (Float, Long, ...)."""
-    return _TORCH_NAMES.get(t.dtype.name, t.dtype.name)

@@ -10,11 +10,27 @@ Backward, given dL/dy (written dy) and flattening the batch dims * into one of s
 3. dW = dy^T x                              (out, B) @ (B, in)    -> (out, in)
 4. db = sum of dy over the batch dims       (B, out)              -> (out,)
 
+A 1-d weight w, of shape (in_features,), is torch's matmul(x, w): one dot product per row of
+x and no out dim (a 1-d x gives a 0-d y). A b, where torch takes one, is added afterwards, in
+place:
+
+5. y = x w                                  (*, in) @ (in,)       -> (*)
+6. dx = dy w                                (*, 1) * (in,)        -> (*, in): an outer product
+7. dw = dy^T x                              (B,) @ (B, in)        -> (in,)
+8. y = y + b, in place                      b broadcast to y's shape, never growing it
+9. db = dy summed back to b's shape
+
+torch refuses b wherever its fused path would add it, addmm(b, x_2d, w.t()): the t() of a
+1-d w is still a vector, and addmm needs a matrix ("mat2 must be a matrix"). That path takes
+every 2-d x with a b, and any other x that is contiguous when b is 1-d (or 1-d once squeezed)
+and contiguous; a 0-d b, a b of more dims, or a strided x goes the matmul way instead.
+
 ``Linear(in_features, out_features)`` starts W and b as torch does: both from
 U(-1/sqrt(in_features), 1/sqrt(in_features)), weight drawn first (manual/_init.py).
 
 Reference: torch/nn/modules/linear.py (``Linear``), torch/nn/functional.py (``linear``),
-derivatives.yaml (``addmm``, ``mm``).
+aten/src/ATen/native/Linear.cpp (``linear``: the fused addmm path, else matmul then add_),
+derivatives.yaml (``addmm``, ``mm``, ``dot``, ``mv``, ``add``).
 """
 
 from __future__ import annotations
@@ -23,11 +39,13 @@ import numpy as np
 
 from manual import _init
 from manual._module import Module
-from manual.tensor import Tensor, needed, record
+from manual.tensor import Tensor, _check_broadcast, _result_dtype, _torch_name, needed, record
 
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
-    """y = x W^T + b for x of shape (*, in_features), W (out, in), b (out,)."""
+    """y = x W^T + b for x of shape (*, in_features), W (out, in), b (out,); a 1-d W: (5)-(9)."""
+    if weight.ndim == 1:
+        return _linear_1d_weight(input, weight, bias)
     _check(input, weight, bias)
     x, w = input.array, weight.array
     y = x @ w.T                                                   # (1) (*, out)
@@ -86,18 +104,11 @@ class Linear(Module):
 
 
 def _check(input: Tensor, weight: Tensor, bias: Tensor | None) -> None:
-    """torch's refusals: operands of one dtype, and x's last dim equal to W's second."""
+    """torch's refusals: operands of one dtype, x's last dim equal to W's second, a b that
+    fits, and a product of bools (_check_bool)."""
     for name, t in (("weight", weight), ("bias", bias)):
-        if t is not None and t.dtype != input.dtype:
-            raise RuntimeError(
-                f"linear(): input and {name} must have the same dtype, but got input "
-                f"{input.dtype} and {name} {t.dtype}"
-            )
-    if input.ndim == 0 or weight.ndim == 0:
-        raise RuntimeError(
-            f"both arguments to linear need to be at least 1D, but they are {input.ndim}D and "
-            f"{weight.ndim}D: input of size {list(input.shape)}, weight of size "
-            f"{list(weight.shape)}")
+        _check_dtype(input, name, t)
+    _check_at_least_1d(input, weight)
     if weight.ndim != 2 or input.shape[-1] != weight.shape[-1]:
         rows, cols = int(np.prod(input.shape[:-1])), input.shape[-1]
         raise RuntimeError(
@@ -112,6 +123,36 @@ def _check(input: Tensor, weight: Tensor, bias: Tensor | None) -> None:
             f"({bias.shape[-1]}) at non-singleton dimension {len(out_shape) - 1}: bias of size "
             f"{list(bias.shape)}, output of size {list(out_shape)}"
         )
+    if input.dtype == bool and np.prod(out_shape) > 0:
+        _check_bool(input, weight, bias)
+
+
+def _check_bool(input: Tensor, weight: Tensor, bias: Tensor | None) -> None:
+    """torch has no bool kernel for its matrix product, which it skips when there is nothing
+    to add up (in_features = 0); even then its fused path refuses b: addmm scales b by the
+    integer 1, and a bool y cannot hold the integer result."""
+    sizes = f": input of size {list(input.shape)}, weight of size {list(weight.shape)}"
+    if input.shape[-1]:
+        raise NotImplementedError(f'"addmm_impl_cpu_" not implemented for \'Bool\'{sizes}')
+    if bias is not None and (input.ndim == 2 or (_fusable(bias) and _contiguous(input))):
+        raise RuntimeError(f"result type Long can't be cast to the desired output type Bool"
+                           f"{sizes}, bias of size {list(bias.shape)}")
+
+
+def _check_dtype(input: Tensor, name: str, t: Tensor | None) -> None:
+    if t is not None and t.dtype != input.dtype:
+        raise RuntimeError(
+            f"linear(): input and {name} must have the same dtype, but got input "
+            f"{input.dtype} and {name} {t.dtype}"
+        )
+
+
+def _check_at_least_1d(input: Tensor, weight: Tensor) -> None:
+    if input.ndim == 0 or weight.ndim == 0:
+        raise RuntimeError(
+            f"both arguments to linear need to be at least 1D, but they are {input.ndim}D and "
+            f"{weight.ndim}D: input of size {list(input.shape)}, weight of size "
+            f"{list(weight.shape)}")
 
 
 def _fits(shape: tuple[int, ...], target: tuple[int, ...]) -> bool:
@@ -120,3 +161,100 @@ def _fits(shape: tuple[int, ...], target: tuple[int, ...]) -> bool:
         return np.broadcast_shapes(shape, target) == target
     except ValueError:
         return False
+
+
+# -- a 1-d weight: torch's matmul(x, w), then b added in place ---------------------------------
+
+_VECTOR_NODES = {1: "DotBackward0", 2: "MvBackward0"}  # more dims: mv of x flattened to 2-d,
+                                                      # viewed back (UnsafeViewBackward0)
+_KIND_RANKS = {"b": 0, "u": 1, "i": 1, "f": 2}  # bool < int < float: torch casts no result down
+
+
+def _linear_1d_weight(input: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
+    """(5)-(9): y = x w, one dot product per row of x, then y + b as torch's y.add_(b)."""
+    _check_1d_weight(input, weight, bias)
+    x, w = input.array, weight.array
+    y = x @ w                                                     # (5) (*,)
+    wants_dx = input.requires_grad  # as in the 2-d case: no dx for a batch of data
+
+    def derivative(dy):
+        x_2d = x.reshape(dy.size, w.size)                         # (B, in), B = 1 for a 1-d x
+        dx = dy[..., None] * w if wants_dx else None              # (6) (*, in)
+        dw = dy.reshape(-1) @ x_2d                                # (7) (B,) @ (B, in) -> (in,)
+        return dx, dw
+
+    name = _VECTOR_NODES.get(input.ndim, "UnsafeViewBackward0")
+    xw = record(name, y, (input, weight), derivative, saves=True,
+                reads=needed((input, weight), (weight, input)))
+    return xw if bias is None else _add_in_place(xw, bias)
+
+
+def _add_in_place(y: Tensor, bias: Tensor) -> Tensor:
+    """(8)-(9), torch's y.add_(b): summed in the dtype torch's promotion picks, kept in y's.
+    So a float64 b is added to a float32 y in float64 and rounded to float32, but a 0-d b
+    ranks below a y with dims: it is rounded to float32 first."""
+    _check_in_place_add(y, bias)
+    dtype = _result_dtype(y, bias)
+    out = (y.array.astype(dtype) + bias.array.astype(dtype)).astype(y.dtype)  # (8)
+
+    def derivative(dy):
+        return dy, dy  # (9) the engine sums dy back to b's shape and casts it to b's dtype
+
+    return record("AddBackward0", out, (y, bias), derivative)
+
+
+def _check_1d_weight(input: Tensor, weight: Tensor, bias: Tensor | None) -> None:
+    """torch's refusals, in its order: _check's dtype and rank checks, a b on the fused path
+    (its dtype first, as addmm checks), then matmul's: x's last dim must be w's size, and dot
+    and mv have no bool kernel (mv returns before it for an empty x)."""
+    _check_dtype(input, "weight", weight)
+    _check_at_least_1d(input, weight)
+    sizes = f": input of size {list(input.shape)}, weight of size {list(weight.shape)}"
+    if bias is not None and (input.ndim == 2 or (_fusable(bias) and _contiguous(input))):
+        _check_dtype(input, "bias", bias)
+        raise RuntimeError(f"mat2 must be a matrix, got 1-D tensor{sizes}, bias of size "
+                           f"{list(bias.shape)}")
+    if input.shape[-1] != weight.shape[0]:
+        raise RuntimeError(_size_mismatch(input, weight.shape[0]) + sizes)
+    if input.dtype == bool and (input.ndim == 1 or input.array.size):
+        kernel = "dot" if input.ndim == 1 else "addmv_impl_cpu"
+        raise NotImplementedError(f'"{kernel}" not implemented for \'Bool\'{sizes}')
+
+
+def _fusable(bias: Tensor) -> bool:
+    """Would torch hand b to the fused path? 1-d, or 1-d once squeezed, and contiguous."""
+    return 1 in (bias.ndim, np.squeeze(bias.array).ndim) and _contiguous(bias)
+
+
+def _contiguous(t: Tensor) -> bool:
+    """torch's is_contiguous: NumPy's flag follows the same rule (size-1 dims do not count)."""
+    return t.array.flags.c_contiguous
+
+
+def _size_mismatch(input: Tensor, n: int) -> str:
+    """dot's message for a 1-d x, mv's for x flattened to 2-d."""
+    if input.ndim == 1:
+        return (f"inconsistent tensor size, expected tensor [{input.shape[0]}] and src [{n}] "
+                f"to have the same number of elements, but got {input.shape[0]} and {n} "
+                f"elements respectively")
+    rows = int(np.prod(input.shape[:-1]))
+    return f"size mismatch, got input ({rows}), mat ({rows}x{input.shape[-1]}), vec ({n})"
+
+
+def _check_in_place_add(y: Tensor, bias: Tensor) -> None:
+    """torch's refusals of y.add_(b): shapes that do not broadcast, a b that would grow y, and
+    a sum of a higher kind than y (a float b for an integer y, an integer b for a bool y)."""
+    sizes = f": bias of size {list(bias.shape)}, output of size {list(y.shape)}"
+    try:
+        _check_broadcast(y.shape, bias.shape)  # torch's message: tensor a is y, tensor b is b
+    except RuntimeError as error:
+        raise RuntimeError(f"{error}{sizes}") from None
+    shape = np.broadcast_shapes(y.shape, bias.shape)
+    if shape != y.shape:
+        raise RuntimeError(f"output with shape {list(y.shape)} doesn't match the broadcast "
+                           f"shape {list(shape)}{sizes}")
+    dtype = _result_dtype(y, bias)
+    if _KIND_RANKS[dtype.kind] > _KIND_RANKS[y.dtype.kind]:
+        raise RuntimeError(f"result type {_torch_name(dtype)} can't be cast to the "
+                           f"desired output type {_torch_name(y.dtype)}: bias "
+                           f"{bias.dtype}, output {y.dtype}")

@@ -653,6 +653,15 @@ def _zero_where_bits(mask: np.ndarray, a: np.ndarray) -> np.ndarray:
     return keep.view(a.dtype)
 
 
+_TORCH_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
+                "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+
+
+def _torch_name(dtype: np.dtype) -> str:
+    """A dtype as torch's messages name it (Float, Long, Bool, ...)."""
+    return _TORCH_NAMES.get(np.dtype(dtype).name, np.dtype(dtype).name)
+
+
 def _result_dtype(*operands: Operand) -> np.dtype:
     """torch's type promotion, which ranks operands in three tiers: tensors with dimensions,
     then 0-d tensors, then Python numbers (a float counts as float32). A lower tier changes

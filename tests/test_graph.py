@@ -40,6 +40,7 @@ _ARRAYS = {  # positive where a log or a square root needs it; no zeros, no ties
     "img3": _RNG.uniform(-1.0, 1.0, (2, 3, 4)), "one": np.array(0.5),
     "bias_row": _RNG.uniform(-1.0, 1.0, (1, 5)), "sq": _RNG.uniform(0.5, 2.0, (5, 5)),
     "mixed": np.array([[-1.5, 0.5, 2.0, -0.25], [1.0, -2.0, 0.75, 3.0], [-0.5, 1.5, -3.0, 2.5]]),
+    "w1": _RNG.uniform(-1.0, 1.0, (4,)),  # a 1-d weight
 }
 _TARGET = np.array([0, 3, 1])
 
@@ -101,6 +102,11 @@ CASES: dict[str, tuple[tuple[str, ...], Callable[..., Any]]] = {
     "linear-3d": (("img3", "w", "bias"), lambda ns, x, w, b: ns.linear.linear(x, w, b)),
     "linear-3d-no-bias": (("img3", "w"), lambda ns, x, w: ns.linear.linear(x, w)),
     "linear-3d-0d-bias": (("img3", "w", "one"), lambda ns, x, w, b: ns.linear.linear(x, w, b)),
+    "linear-1d-weight": (("row", "w1"), lambda ns, x, w: ns.linear.linear(x, w)),
+    "linear-1d-weight-2d": (("a", "w1"), lambda ns, x, w: ns.linear.linear(x, w)),
+    "linear-1d-weight-3d": (("img3", "w1"), lambda ns, x, w: ns.linear.linear(x, w)),
+    "linear-1d-weight-0d-bias": (("img3", "w1", "one"), lambda ns, x, w, b:
+                                 ns.linear.linear(x, w, b)),
     "mse_loss": (("a", "b"), lambda ns, a, b: ns.mse_loss.mse_loss(a, b)),
     "mse_loss-sum": (("a", "b"), lambda ns, a, b: ns.mse_loss.mse_loss(a, b, reduction="sum")),
     "cross_entropy": (("mixed",), lambda ns, x: ns.cross_entropy.cross_entropy(
