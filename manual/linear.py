@@ -9,6 +9,11 @@ Backward, given dL/dy (written dy) and flattening the batch dims * into one of s
 2. dx = dy W                                (*, out) @ (out, in)  -> (*, in)
 3. dW = dy^T x                              (out, B) @ (B, in)    -> (out, in)
 4. db = sum of dy over the batch dims       (B, out)              -> (out,)
+   (a b of another shape that broadcasts: dy summed to b's shape)
+
+With b, torch computes (1) as one addmm, b expanded to (B, out), for a 2-d x, and for any
+other contiguous x when b is 1-d once its 1s are squeezed out; otherwise as x W^T, then
+b added in place, which b may not grow (``_fused``).
 
 A 1-d weight w, of shape (in_features,), is torch's matmul(x, w): one dot product per row of
 x and no out dim (a 1-d x gives a 0-d y). A b, where torch takes one, is added afterwards, in
@@ -48,34 +53,44 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         return _linear_1d_weight(input, weight, bias)
     _check(input, weight, bias)
     x, w = input.array, weight.array
+    rows = int(np.prod(x.shape[:-1]))                             # B, the batch dims as one
     y = x @ w.T                                                   # (1) (*, out)
-    if bias is not None:
+    fused = bias is not None and _fused(input, bias)
+    if fused:  # addmm: b broadcast to (B, out), then viewed as y
+        y = (y.reshape(rows, w.shape[0]) + bias.array).reshape(y.shape)  # (1)
+    elif bias is not None:  # y.add_(b): b never grows y
         y = y + bias.array                                        # (1)
     wants_dx = input.requires_grad  # a batch of data does not: torch skips (2) then too
 
     def derivative(dy):
-        dy_2d = dy.reshape(-1, dy.shape[-1])                      # (B, out)
-        x_2d = x.reshape(-1, x.shape[-1])                         # (B, in)
+        dy_2d = dy.reshape(rows, w.shape[0])                      # (B, out)
+        x_2d = x.reshape(rows, w.shape[1])                        # (B, in)
         dx = dy @ w if wants_dx else None                         # (2) (*, in)
         dw = dy_2d.T @ x_2d                                       # (3) (out, in)
-        db = dy_2d.sum(axis=0)                                    # (4) (out,)
-        return dx, dw, db
+        # (4): backward sums db to b's shape, from addmm's (B, out) or from y's own shape
+        return dx, dw, dy_2d if fused else dy
 
     inputs = (input, weight) if bias is None else (input, weight, bias)
-    return record(_node_name(input.ndim, bias), y, inputs, derivative, saves=True,
+    return record(_node_name(input, bias), y, inputs, derivative, saves=True,
                   reads=needed((input, weight), (weight, input)))
 
 
-def _node_name(ndim: int, bias: Tensor | None) -> str:
+def _node_name(input: Tensor, bias: Tensor | None) -> str:
     """The node torch leaves on top: a 2-d x is one addmm (or mm without b); for other ranks
     x is flattened to 2-d and viewed back (torch's matmul: an unsafe view, or a squeeze for a
-    1-d x), and a 0-d b is added after, an add. An x torch sees as non-contiguous, with b,
-    would end in an add too."""
-    if ndim == 2:
+    1-d x; with b on the fused path, addmm and a view); a b off that path is added after."""
+    if input.ndim == 2:
         return "AddmmBackward0" if bias is not None else "MmBackward0"
     if bias is not None:
-        return "ViewBackward0" if bias.ndim else "AddBackward0"
-    return "SqueezeBackward4" if ndim == 1 else "UnsafeViewBackward0"
+        return "ViewBackward0" if _fused(input, bias) else "AddBackward0"
+    return "SqueezeBackward4" if input.ndim == 1 else "UnsafeViewBackward0"
+
+
+def _fused(input: Tensor, bias: Tensor) -> bool:
+    """Does torch hand b to addmm, with x flattened to (B, in)? For a 2-d x always; for
+    other ranks when x is contiguous and b is 1-d, or 1-d once its 1s are squeezed out, and
+    contiguous. Otherwise it computes x W^T and then adds b in place."""
+    return input.ndim == 2 or (_fusable(bias) and _contiguous(input))
 
 
 class Linear(Module):
@@ -117,12 +132,10 @@ def _check(input: Tensor, weight: Tensor, bias: Tensor | None) -> None:
             f"weight of size {list(weight.shape)}"
         )
     out_shape = input.shape[:-1] + weight.shape[:1]
-    if bias is not None and not _fits(bias.shape, out_shape):
-        raise RuntimeError(
-            f"The expanded size of the tensor ({out_shape[-1]}) must match the existing size "
-            f"({bias.shape[-1]}) at non-singleton dimension {len(out_shape) - 1}: bias of size "
-            f"{list(bias.shape)}, output of size {list(out_shape)}"
-        )
+    if bias is not None and _fused(input, bias):
+        _check_expand(bias, (int(np.prod(input.shape[:-1])), weight.shape[0]), out_shape)
+    elif bias is not None:
+        _check_add_shapes(out_shape, bias)
     if input.dtype == bool and np.prod(out_shape) > 0:
         _check_bool(input, weight, bias)
 
@@ -134,7 +147,7 @@ def _check_bool(input: Tensor, weight: Tensor, bias: Tensor | None) -> None:
     sizes = f": input of size {list(input.shape)}, weight of size {list(weight.shape)}"
     if input.shape[-1]:
         raise NotImplementedError(f'"addmm_impl_cpu_" not implemented for \'Bool\'{sizes}')
-    if bias is not None and (input.ndim == 2 or (_fusable(bias) and _contiguous(input))):
+    if bias is not None and _fused(input, bias):
         raise RuntimeError(f"result type Long can't be cast to the desired output type Bool"
                            f"{sizes}, bias of size {list(bias.shape)}")
 
@@ -155,12 +168,20 @@ def _check_at_least_1d(input: Tensor, weight: Tensor) -> None:
             f"{list(weight.shape)}")
 
 
-def _fits(shape: tuple[int, ...], target: tuple[int, ...]) -> bool:
-    """Does an array of ``shape`` broadcast to ``target`` without growing it (torch's expand)?"""
-    try:
-        return np.broadcast_shapes(shape, target) == target
-    except ValueError:
-        return False
+def _check_expand(bias: Tensor, target: tuple[int, int], out_shape: tuple[int, ...]) -> None:
+    """addmm's expand of b to (B, out): at most 2 dims, each equal to the target's or 1."""
+    sizes = f": bias of size {list(bias.shape)}, output of size {list(out_shape)}"
+    if bias.ndim > 2:
+        raise RuntimeError(f"expand(torch.{_torch_name(bias.dtype)}Tensor{{{list(bias.shape)}}}, "
+                           f"size={list(target)}): the number of sizes provided (2) must be "
+                           f"greater or equal to the number of dimensions in the tensor "
+                           f"({bias.ndim}){sizes}")
+    for i in reversed(range(2 - bias.ndim, 2)):
+        size = bias.shape[i - (2 - bias.ndim)]
+        if size not in (1, target[i]):
+            raise RuntimeError(f"The expanded size of the tensor ({target[i]}) must match the "
+                               f"existing size ({size}) at non-singleton dimension {i}.  Target "
+                               f"sizes: {list(target)}.  Tensor sizes: {list(bias.shape)}{sizes}")
 
 
 # -- a 1-d weight: torch's matmul(x, w), then b added in place ---------------------------------
@@ -210,7 +231,7 @@ def _check_1d_weight(input: Tensor, weight: Tensor, bias: Tensor | None) -> None
     _check_dtype(input, "weight", weight)
     _check_at_least_1d(input, weight)
     sizes = f": input of size {list(input.shape)}, weight of size {list(weight.shape)}"
-    if bias is not None and (input.ndim == 2 or (_fusable(bias) and _contiguous(input))):
+    if bias is not None and _fused(input, bias):
         _check_dtype(input, "bias", bias)
         raise RuntimeError(f"mat2 must be a matrix, got 1-D tensor{sizes}, bias of size "
                            f"{list(bias.shape)}")
@@ -219,6 +240,19 @@ def _check_1d_weight(input: Tensor, weight: Tensor, bias: Tensor | None) -> None
     if input.dtype == bool and (input.ndim == 1 or input.array.size):
         kernel = "dot" if input.ndim == 1 else "addmv_impl_cpu"
         raise NotImplementedError(f'"{kernel}" not implemented for \'Bool\'{sizes}')
+
+
+def _check_add_shapes(y_shape: tuple[int, ...], bias: Tensor) -> None:
+    """y.add_(b)'s shapes: b broadcasts to y, and does not grow it."""
+    sizes = f": bias of size {list(bias.shape)}, output of size {list(y_shape)}"
+    try:
+        _check_broadcast(y_shape, bias.shape)  # torch's message: tensor a is y, tensor b is b
+    except RuntimeError as error:
+        raise RuntimeError(f"{error}{sizes}") from None
+    shape = np.broadcast_shapes(y_shape, bias.shape)
+    if shape != y_shape:
+        raise RuntimeError(f"output with shape {list(y_shape)} doesn't match the broadcast "
+                           f"shape {list(shape)}{sizes}")
 
 
 def _fusable(bias: Tensor) -> bool:
@@ -244,15 +278,7 @@ def _size_mismatch(input: Tensor, n: int) -> str:
 def _check_in_place_add(y: Tensor, bias: Tensor) -> None:
     """torch's refusals of y.add_(b): shapes that do not broadcast, a b that would grow y, and
     a sum of a higher kind than y (a float b for an integer y, an integer b for a bool y)."""
-    sizes = f": bias of size {list(bias.shape)}, output of size {list(y.shape)}"
-    try:
-        _check_broadcast(y.shape, bias.shape)  # torch's message: tensor a is y, tensor b is b
-    except RuntimeError as error:
-        raise RuntimeError(f"{error}{sizes}") from None
-    shape = np.broadcast_shapes(y.shape, bias.shape)
-    if shape != y.shape:
-        raise RuntimeError(f"output with shape {list(y.shape)} doesn't match the broadcast "
-                           f"shape {list(shape)}{sizes}")
+    _check_add_shapes(y.shape, bias)
     dtype = _result_dtype(y, bias)
     if _KIND_RANKS[dtype.kind] > _KIND_RANKS[y.dtype.kind]:
         raise RuntimeError(f"result type {_torch_name(dtype)} can't be cast to the "

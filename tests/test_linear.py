@@ -274,3 +274,44 @@ def test_load_state_dict_takes_tensors_that_require_grad():
     other = manual.linear.Linear(3, 2)
     other.load_state_dict(dict(layer.named_parameters()))
     np.testing.assert_array_equal(other.bias.array, layer.bias.array)
+
+
+# A 2-d W with a b of any shape: torch hands b to addmm (x flattened to (B, in), b expanded
+# to (B, out), the result viewed back) for a 2-d x, or for a contiguous x when b is 1-d once
+# squeezed; otherwise it adds b to x W^T in place, where b may not grow y. Either way db is
+# dy summed to b's shape. Every pair below, x contiguous or strided: the same refusal, or
+# the same node, output and gradients.
+BIAS_X_SHAPES = [(3,), (2, 3), (5, 2, 3), (2, 2, 2, 3)]
+BIAS_SHAPES = [(), (4,), (1, 4), (2, 4), (5, 4), (1, 1), (1, 1, 4), (5, 1, 4), (2, 1, 4),
+               (5, 2, 4), (4, 1)]
+
+
+@pytest.mark.parametrize("strided", [False, True], ids=["contiguous", "strided"])
+@pytest.mark.parametrize("b_shape", BIAS_SHAPES, ids=str)
+@pytest.mark.parametrize("x_shape", BIAS_X_SHAPES, ids=str)
+def test_a_bias_of_any_shape_as_torch(x_shape, b_shape, strided):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(x_shape[:-1] + (2 * x_shape[-1],)).astype(np.float32)
+    w = rng.standard_normal((4, 3)).astype(np.float32)
+    b = rng.standard_normal(b_shape).astype(np.float32)
+    leaves = {lib: [lib.tensor(a, requires_grad=True) for a in (x, w, b)]
+              for lib in (manual, torch)}
+    args = {lib: [t[..., ::2] if strided else t[..., :3], w_, b_]  # x: strided or a prefix
+            for lib, (t, w_, b_) in leaves.items()}
+    m_y, m_error = _outcome(manual.linear.linear, args[manual])
+    t_y, t_error = _outcome(torch_native.linear.linear, args[torch])
+    if m_error is not None or t_error is not None:
+        _assert_refused_alike(m_error, t_error)
+        return
+    assert m_y.grad_fn.name() == type(t_y.grad_fn).__name__
+    grad = rng.standard_normal(tuple(t_y.shape)).astype(np.float32)
+    m_y.backward(manual.tensor(grad))
+    t_y.backward(torch.tensor(grad))
+    def used(a):  # the part of x's leaf (or of its gradient) that linear was given
+        return a[..., ::2] if strided else a[..., :3]
+
+    scales = magnitudes(lambda x_, w_, b_: torch_native.linear.linear(used(x_), w_, b_),
+                        x, w, b, grad=grad)
+    assert_twins_agree("y", "linear", m_y, t_y, scale=scales[0])
+    for name, m, t, scale in zip(("dx", "dw", "db"), leaves[manual], leaves[torch], scales[1:]):
+        assert_twins_agree(name, "linear", m.grad, t.grad, scale=scale)
