@@ -296,6 +296,9 @@ def _check_smoothing(input: Tensor, target: Tensor, weight: Tensor | None,
     along the class dim by its first size, a 1-d input's (1,) target masking a 0-d loss, and,
     for the mean, W gathered at Byte targets (gather takes int64 indices only)."""
     class_dim = 0 if input.ndim == 1 else 1
+    if weight is not None and weight.ndim == 0:  # one class, 3+ dims: W's size(0) is asked for
+        raise IndexError("Dimension specified as 0 but tensor has no dimensions: weight of "
+                         "size []")
     if weight is not None and weight.shape[0] != weight.numel():
         shape = [weight.shape[0] if d == class_dim else 1 for d in range(input.ndim)]
         raise RuntimeError(f"shape '{shape}' is invalid for input of size {weight.numel()}: "

@@ -362,6 +362,7 @@ def test_one_hot_fast_path_is_taken_only_for_its_case():
 # size, then nll_loss's or nll_loss2d's checks, the kernel's, the smoothing's), and an input
 # with two faults must be refused for the one torch sees first.
 GRID_INPUTS = [((2, 3), "f4"), ((2, 0), "f4"), ((3,), "f4"), ((0,), "f4"), ((2, 3, 2), "f4"),
+               ((2, 1, 2), "f4"),
                ((2, 0, 2), "f4"), ((1, 0, 0), "f4"), ((2, 3, 2, 2), "f4"), ((2, 0, 2, 2), "f4"),
                ((0, 3), "f4"), ((0, 0), "f4"), ((2, 3, 2, 1, 1), "f4"), ((0, 3, 2), "f4"),
                ((2, 3), "i8"), ((0, 3), "i8"), ((0,), "i8"), ((0, 3, 2), "i8"),
@@ -372,7 +373,7 @@ GRID_TARGETS = [((), "i8"), ((), "f4"), ((2,), "i8"), ((3,), "i8"), ((1,), "i8")
                 ((2, 2, 1, 1), "i8"), ((0, 2), "i8"), ((2, 2, 2), "u1"), ((3,), "f4"),
                 ((0,), "f4"), ((2, 3, 2), "f4"), ((2, 3, 2), "f8"), ((2, 3, 2, 2), "f4")]
 GRID_WEIGHTS = [None, ((3,), "f4"), ((2,), "f4"), ((0,), "f4"), ((3,), "f8"), ((1, 3), "f4"),
-                ((2,), "f8")]
+                ((2,), "f8"), ((), "f4")]
 GRID_OPTIONS = [{}, {"ignore_index": 0}, {"label_smoothing": 0.2}, {"reduction": "none"},
                 {"label_smoothing": 0.2, "reduction": "sum"}]
 
