@@ -40,6 +40,8 @@ derivatives.yaml (``addmm``, ``mm``, ``dot``, ``mv``, ``add``).
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from manual import _init
@@ -53,7 +55,7 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         return _linear_1d_weight(input, weight, bias)
     _check(input, weight, bias)
     x, w = input.array, weight.array
-    rows = int(np.prod(x.shape[:-1]))                             # B, the batch dims as one
+    rows = math.prod(x.shape[:-1])                                # B, the batch dims as one
     y = x @ w.T                                                   # (1) (*, out)
     fused = bias is not None and _fused(input, bias)
     if fused:  # addmm: b broadcast to (B, out), then viewed as y
@@ -67,7 +69,10 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         x_2d = x.reshape(rows, w.shape[1])                        # (B, in)
         dx = dy @ w if wants_dx else None                         # (2) (*, in)
         dw = dy_2d.T @ x_2d                                       # (3) (out, in)
-        # (4): backward sums db to b's shape, from addmm's (B, out) or from y's own shape
+        if bias is not None and bias.shape == w.shape[:1]:
+            return dx, dw, dy_2d.sum(axis=0)                      # (4) (out,)
+        # (4) for a b of another shape: backward sums dy to it, from addmm's (B, out) or
+        # from y's own shape
         return dx, dw, dy_2d if fused else dy
 
     inputs = (input, weight) if bias is None else (input, weight, bias)
@@ -125,7 +130,7 @@ def _check(input: Tensor, weight: Tensor, bias: Tensor | None) -> None:
         _check_dtype(input, name, t)
     _check_at_least_1d(input, weight)
     if weight.ndim != 2 or input.shape[-1] != weight.shape[-1]:
-        rows, cols = int(np.prod(input.shape[:-1])), input.shape[-1]
+        rows, cols = math.prod(input.shape[:-1]), input.shape[-1]
         raise RuntimeError(
             f"mat1 and mat2 shapes cannot be multiplied ({rows}x{cols} and "
             f"{'x'.join(map(str, weight.shape[::-1]))}): input of size {list(input.shape)}, "
@@ -133,10 +138,10 @@ def _check(input: Tensor, weight: Tensor, bias: Tensor | None) -> None:
         )
     out_shape = input.shape[:-1] + weight.shape[:1]
     if bias is not None and _fused(input, bias):
-        _check_expand(bias, (int(np.prod(input.shape[:-1])), weight.shape[0]), out_shape)
+        _check_expand(bias, (math.prod(input.shape[:-1]), weight.shape[0]), out_shape)
     elif bias is not None:
         _check_add_shapes(out_shape, bias)
-    if input.dtype == bool and np.prod(out_shape) > 0:
+    if input.dtype == bool and math.prod(out_shape) > 0:
         _check_bool(input, weight, bias)
 
 
@@ -170,18 +175,18 @@ def _check_at_least_1d(input: Tensor, weight: Tensor) -> None:
 
 def _check_expand(bias: Tensor, target: tuple[int, int], out_shape: tuple[int, ...]) -> None:
     """addmm's expand of b to (B, out): at most 2 dims, each equal to the target's or 1."""
-    sizes = f": bias of size {list(bias.shape)}, output of size {list(out_shape)}"
     if bias.ndim > 2:
         raise RuntimeError(f"expand(torch.{_torch_name(bias.dtype)}Tensor{{{list(bias.shape)}}}, "
                            f"size={list(target)}): the number of sizes provided (2) must be "
                            f"greater or equal to the number of dimensions in the tensor "
-                           f"({bias.ndim}){sizes}")
-    for i in reversed(range(2 - bias.ndim, 2)):
-        size = bias.shape[i - (2 - bias.ndim)]
+                           f"({bias.ndim}): bias of size {list(bias.shape)}, output of size "
+                           f"{list(out_shape)}")
+    for i, size in reversed(list(enumerate(bias.shape, start=2 - bias.ndim))):
         if size not in (1, target[i]):
             raise RuntimeError(f"The expanded size of the tensor ({target[i]}) must match the "
                                f"existing size ({size}) at non-singleton dimension {i}.  Target "
-                               f"sizes: {list(target)}.  Tensor sizes: {list(bias.shape)}{sizes}")
+                               f"sizes: {list(target)}.  Tensor sizes: {list(bias.shape)}: bias "
+                               f"of size {list(bias.shape)}, output of size {list(out_shape)}")
 
 
 # -- a 1-d weight: torch's matmul(x, w), then b added in place ---------------------------------
@@ -271,7 +276,7 @@ def _size_mismatch(input: Tensor, n: int) -> str:
         return (f"inconsistent tensor size, expected tensor [{input.shape[0]}] and src [{n}] "
                 f"to have the same number of elements, but got {input.shape[0]} and {n} "
                 f"elements respectively")
-    rows = int(np.prod(input.shape[:-1]))
+    rows = math.prod(input.shape[:-1])
     return f"size mismatch, got input ({rows}), mat ({rows}x{input.shape[-1]}), vec ({n})"
 
 
