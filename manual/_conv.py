@@ -8,6 +8,8 @@ machinery they both run on.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
@@ -45,7 +47,7 @@ def _im2col(x_pad: np.ndarray, kernel: tuple[int, ...], stride: _Pair, dilation:
 def _weight_matrix(w: np.ndarray, groups: int) -> np.ndarray:
     """W (G A, B, kh, kw) as one matrix per group, (G, A, B kh kw): a reshape, its columns
     ordered like _im2col's rows."""
-    return w.reshape(groups, w.shape[0] // groups, -1)
+    return w.reshape(groups, w.shape[0] // groups, math.prod(w.shape[1:]))
 
 
 def _tap_matrices(w: np.ndarray, groups: int) -> np.ndarray:
@@ -74,7 +76,7 @@ def _col2im(taps: np.ndarray, a_g: np.ndarray, size: _Pair, canvas_size: _Pair,
         rows = slice(dh * u, dh * u + sh * (height - 1) + 1, sh)      # the pixels tap (u, v)
         columns = slice(dw * v, dw * v + sw * (width - 1) + 1, sw)    # reads, one per window
         canvas[:, rows, columns] += block.transpose(0, 2, 3, 1, 4)    # (N, H, W, G, B)
-    return canvas.reshape(n, *canvas_size, -1).transpose(0, 3, 1, 2)  # (N, G B, Hc, Wc)
+    return canvas.reshape(n, *canvas_size, groups * b).transpose(0, 3, 1, 2)  # (N, G B, Hc, Wc)
 
 
 def _grouped(a: np.ndarray, groups: int) -> np.ndarray:

@@ -85,7 +85,7 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None,
     cols = _im2col(x_pad, kernel, stride, dilation, groups)           # (3) (N, G, K, Ho Wo)
     h_out, w_out = _out_size(x_pad.shape[2:], kernel, stride, dilation)
     y = _weight_matrix(w, groups) @ cols                              # (4) (N, G, C_out/G, Ho Wo)
-    y = y.reshape(n, -1, h_out, w_out)                                # (N, C_out, Ho, Wo)
+    y = y.reshape(n, w.shape[0], h_out, w_out)                        # (N, C_out, Ho, Wo)
     if bias is not None:
         y += bias.array[:, None, None]                                # (4)
     padded = x_pad.shape[2:]                                          # (6)'s canvas: (Hp, Wp)
@@ -97,7 +97,7 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None,
         # (5) as dW's transpose: the same dot products, faster in OpenBLAS as K rows
         dw_t = (cols @ dy_g.transpose(0, 1, 3, 2)).sum(axis=0)        # (5) (G, K, C_out/G)
         dw = dw_t.transpose(0, 2, 1).reshape(w.shape)                 # (C_out, C_in/G, kh, kw)
-        db = dy_g.sum(axis=(0, 3)).reshape(-1)                        # (7) (C_out,)
+        db = dy_g.sum(axis=(0, 3)).reshape(w.shape[0])                # (7) (C_out,)
         if not wants_dx:
             return None, dw, db
         dx_pad = _col2im(_tap_matrices(w, groups), dy_g, (h_out, w_out), padded, stride,

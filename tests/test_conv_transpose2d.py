@@ -267,3 +267,21 @@ def test_gradients_match_central_differences():
                                                              **options).array
             numeric[index] = np.sum((plus - minus) * g) / 2e-6
         np.testing.assert_allclose(t.grad.array, numeric, rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("groups", [1, 2])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_an_empty_batch_as_torch(dtype, groups):
+    # no images: an empty output, an empty dx, and dW and db sums of nothing (zeros)
+    x = np.zeros((0, 4, 5, 5), dtype)                     # (N, C_in, H, W) with N = 0
+    w, b = np.ones((4, 4 // groups, 3, 3), dtype), np.ones(4, dtype)
+    leaves = {lib: [lib.tensor(a, requires_grad=True) for a in (x, w, b)]
+              for lib in (manual, torch)}
+    twins = {manual: manual.conv_transpose2d.conv_transpose2d,
+             torch: torch_native.conv_transpose2d.conv_transpose2d}
+    ys = {lib: twins[lib](*leaves[lib], stride=2, padding=1, groups=groups) for lib in twins}
+    assert_twins_agree("y", "exact", ys[manual], ys[torch])
+    for y in ys.values():
+        y.sum().backward()
+    for name, m, t in zip(("dx", "dW", "db"), leaves[manual], leaves[torch]):
+        assert_twins_agree(name, "exact", m.grad, t.grad)
