@@ -53,6 +53,11 @@ _LIBM = ("exp and log are not correctly rounded by either side: torch calls SLEE
          "functions, NumPy its own SIMD routines; over 10^6 draws in [-8, 8] the largest gap "
          "seen was {} ULP")
 
+_LIBM_PRODUCT = ("a libm value times the same factor, as exp's gradient g e^a: the two values "
+                 "differ by up to L ULP of e (L as for libm), a relative 2Lu, and each side "
+                 "rounds its product once (u each), so the products are within (2L + 2)u of "
+                 "themselves, (2L + 2) ULP: {}")
+
 _REORDERED = Tolerance(
     2,
     "one elementwise formula with its factors applied in another order (2 d / N against "
@@ -113,6 +118,8 @@ TOLERANCES: dict[str, dict[np.dtype, Tolerance]] = {
     "cuda_second_moment": {np.dtype(np.float32): _CUDA_SECOND_MOMENT,
                            np.dtype(np.float64): _CUDA_SECOND_MOMENT},
     "cuda_adam": {np.dtype(np.float32): _CUDA_ADAM, np.dtype(np.float64): _CUDA_ADAM},
+    "libm_product": {np.dtype(np.float32): Tolerance(8, _LIBM_PRODUCT.format("L = 3, 8 ULP")),
+                     np.dtype(np.float64): Tolerance(4, _LIBM_PRODUCT.format("L = 1, 4 ULP"))},
     "libm": {np.dtype(np.float32): Tolerance(3, _LIBM.format("2 (exp) and 3 (log)")),
              np.dtype(np.float64): Tolerance(1, _LIBM.format(1))},
 }

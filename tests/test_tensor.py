@@ -75,6 +75,11 @@ UNARY = {
 }
 
 
+# where a gradient rounds otherwise than its output: exp's is the libm value times g, one
+# more rounding on each side; log's is g / a, correctly rounded on both
+GRAD_KINDS = {"exp": "libm_product", "log": "exact"}
+
+
 @pytest.mark.parametrize("name", sorted(UNARY))
 @settings(max_examples=20)
 @given(dtypes, st.tuples(st.integers(2, 4), st.integers(1, 4)), st.data())
@@ -83,7 +88,7 @@ def test_unary_ops_match_torch(name, dtype, shape, data):
     a = data.draw(arrays(dtype, shape, bound=8)).clip(low, high).astype(dtype)
     out_shape = f(torch.tensor(a)).shape
     grad = data.draw(arrays(dtype, tuple(out_shape)))
-    _compare(f, [a], grad, kind)
+    _compare(f, [a], grad, kind, grad_kinds=[(GRAD_KINDS.get(name, kind), None)])
 
 
 @given(dtypes, st.tuples(st.integers(1, 4), st.integers(1, 4)), st.data())
