@@ -168,9 +168,17 @@ def _check_weight(weight: Tensor, groups: int, x_shape: tuple[int, ...], bias: T
                            f"but got bias of size {list(bias.shape)} instead")
 
 
-def _check_dtypes(x: np.ndarray, weight: Tensor, bias: Tensor | None) -> None:
+def _check_bool(x: np.ndarray, kernel: str) -> None:
+    """torch has no bool convolution: its kernel refuses a bool input with images in it
+    before any check of W's and b's dtypes (an empty batch takes another path)."""
+    if x.dtype == bool and x.size:
+        raise NotImplementedError(f'"{kernel}" not implemented for \'Bool\': input of dtype '
+                                  "bool")
+
+
+def _check_dtypes(x: np.ndarray, weight: Tensor | None, bias: Tensor | None) -> None:
     """One dtype for x, W and b (torch names float32 "Float" or "float", float64 "Double")."""
-    if weight.dtype != x.dtype:
+    if weight is not None and weight.dtype != x.dtype:
         raise RuntimeError(f"expected scalar type {_type_name(x.dtype).title()} but found "
                            f"{_type_name(weight.dtype).title()}")
     if bias is not None and bias.dtype != x.dtype:

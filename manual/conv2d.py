@@ -53,6 +53,7 @@ import numpy as np
 from manual import _init
 from manual._conv import (
     _batched,
+    _check_bool,
     _check_dtypes,
     _check_module,
     _check_numbers,
@@ -188,5 +189,8 @@ def _arguments(input: Tensor, weight: Tensor, bias: Tensor | None, stride: int |
             f"Calculated padded input size per channel: ({padded[0]} x {padded[1]}). Kernel "
             f"size: ({kernel[0]} x {kernel[1]}). Kernel size can't be greater than actual "
             "input size")
+    if bias is not None:  # torch compares b's dtype first, then runs its kernel (no bool)
+        _check_dtypes(x, weight=None, bias=bias)
+    _check_bool(x, "slow_conv2d_cpu")
     _check_dtypes(x, weight, bias)
     return x, stride, pads, dilation

@@ -42,7 +42,9 @@ Backward, given dL/dy (written dy), in one recorded node:
 9. db = sum of dy over n, i, j                        (C_out,)
 
 Quirk: torch accepts a bias of another dtype here (conv2d refuses it) and rounds it to x's
-dtype; its gradient comes back in the bias's own dtype.
+dtype, unless it is of a higher kind (a float b for integer x: it adds b in place, and cannot
+cast the sum down); b's gradient comes back in b's own dtype. Neither convolution has a bool
+kernel: a bool input with images in it is a NotImplementedError.
 
 ``ConvTranspose2d`` draws W (in_channels, out_channels/G, kh, kw) with kaiming_uniform_(
 a=sqrt(5)), torch taking fan_in from that layout: W.size(1) kh kw = C_out/G kh kw. Then b
@@ -60,6 +62,7 @@ import numpy as np
 from manual import _init
 from manual._conv import (
     _batched,
+    _check_bool,
     _check_dtypes,
     _check_module,
     _check_numbers,
@@ -74,7 +77,7 @@ from manual._conv import (
     _weight_matrix,
 )
 from manual._module import Module
-from manual.tensor import Tensor, record
+from manual.tensor import Tensor, _torch_name, record
 
 
 def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None,
@@ -192,5 +195,13 @@ def _arguments(input: Tensor, weight: Tensor, bias: Tensor | None, stride: int |
         raise RuntimeError(
             f"Given input size per channel: ({x.shape[2]} x {x.shape[3]}). Calculated output "
             f"size per channel: ({out_size[0]} x {out_size[1]}). Output size is too small")
+    _check_bool(x, "slow_conv_transpose2d_out_cpu")
     _check_dtypes(x, weight, None)
+    if bias is not None and _KINDS[bias.dtype.kind] > _KINDS[x.dtype.kind]:
+        raise RuntimeError(f"result type {_torch_name(bias.dtype)} can't be cast to the desired "
+                           f"output type {_torch_name(x.dtype)}: bias of dtype {bias.dtype}, "
+                           f"input of dtype {x.dtype}")  # b is added in place, in x's dtype
     return x, stride, padding, out_size, dilation
+
+
+_KINDS = {"b": 0, "u": 1, "i": 1, "f": 2}  # bool < int < float: torch casts no result down

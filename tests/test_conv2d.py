@@ -4,6 +4,7 @@ im2col form against each other; initial weights to the bit; torch's refusals."""
 
 from __future__ import annotations
 
+import itertools
 import re
 
 import numpy as np
@@ -263,3 +264,24 @@ def test_an_empty_batch_as_torch(dtype, groups):
         y.sum().backward()
     for name, m, t in zip(("dx", "dW", "db"), leaves[manual], leaves[torch]):
         assert_twins_agree(name, "exact", m.grad, t.grad)
+
+
+def test_dtypes_are_refused_in_torchs_order():
+    # for a batch of images, every mix of x, W and b dtypes: both return, or both refuse
+    # with one exception class (torch's kernel has no bool; it checks b's dtype first in
+    # conv2d, and in conv_transpose2d adds b in place, which cannot cast a float into ints)
+    kinds = [np.float32, np.float64, np.int64, np.bool_]
+    differ = []
+    for x_type, w_type, b_type in itertools.product(kinds, kinds, [None, *kinds]):
+        x, w = np.zeros((1, 2, 3, 3), x_type), np.zeros((2, 2, 1, 1), w_type)
+        b = None if b_type is None else np.zeros(2, b_type)
+        outcomes = []
+        for lib, twin in ((manual, manual.conv2d), (torch, torch_native.conv2d)):
+            try:
+                twin.conv2d(lib.tensor(x), lib.tensor(w), None if b is None else lib.tensor(b))
+                outcomes.append("returns")
+            except Exception as error:  # noqa: BLE001 (the class is what is compared)
+                outcomes.append(type(error).__name__)
+        if outcomes[0] != outcomes[1]:
+            differ.append(f"x {x.dtype}, W {w.dtype}, b {b_type}: {outcomes}")
+    assert not differ, "\n".join(differ)
