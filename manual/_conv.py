@@ -14,7 +14,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from manual._module import Module
-from manual.tensor import Tensor
+from manual.tensor import Tensor, _torch_name
 
 _Pair = tuple[int, int]
 _Pads = tuple[_Pair, _Pair]  # ((top, bottom), (left, right))
@@ -177,17 +177,20 @@ def _check_bool(x: np.ndarray, kernel: str) -> None:
 
 
 def _check_dtypes(x: np.ndarray, weight: Tensor | None, bias: Tensor | None) -> None:
-    """One dtype for x, W and b (torch names float32 "Float" or "float", float64 "Double")."""
+    """One dtype for x, W and b, in torch's words: its dtype names for W, C++'s for b."""
     if weight is not None and weight.dtype != x.dtype:
-        raise RuntimeError(f"expected scalar type {_type_name(x.dtype).title()} but found "
-                           f"{_type_name(weight.dtype).title()}")
+        raise RuntimeError(f"expected scalar type {_torch_name(x.dtype)} but found "
+                           f"{_torch_name(weight.dtype)}")
     if bias is not None and bias.dtype != x.dtype:
-        raise RuntimeError(f"Input type ({_type_name(x.dtype)}) and bias type "
-                           f"({_type_name(bias.dtype)}) should be the same")
+        raise RuntimeError(f"Input type ({_c_name(x.dtype)}) and bias type "
+                           f"({_c_name(bias.dtype)}) should be the same")
 
 
-def _type_name(dtype: np.dtype) -> str:
-    return {"float32": "float", "float64": "double"}.get(dtype.name, dtype.name)
+def _c_name(dtype: np.dtype) -> str:
+    """A dtype as the C++ type torch prints for it."""
+    names = {"float32": "float", "float64": "double", "int64": "long int", "int32": "int",
+             "int16": "short int", "int8": "signed char", "uint8": "unsigned char"}
+    return names.get(dtype.name, dtype.name)
 
 
 def _check_module(in_channels: int, out_channels: int, groups: int) -> None:

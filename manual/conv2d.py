@@ -178,6 +178,8 @@ def _arguments(input: Tensor, weight: Tensor, bias: Tensor | None, stride: int |
     pair = (0, 0) if isinstance(padding, str) else _pair(padding, "padding", "conv2d")
     _check_numbers(groups, stride, dilation, pair)
     _check_weight(weight, groups, x.shape, bias, transposed=False)
+    if bias is not None:  # torch compares b's dtype next; W's only in its kernel (no bool)
+        _check_dtypes(x, weight=None, bias=bias)
     if padding == "same":
         pads = _same_pads(weight.shape[2:], dilation)
     else:
@@ -189,8 +191,6 @@ def _arguments(input: Tensor, weight: Tensor, bias: Tensor | None, stride: int |
             f"Calculated padded input size per channel: ({padded[0]} x {padded[1]}). Kernel "
             f"size: ({kernel[0]} x {kernel[1]}). Kernel size can't be greater than actual "
             "input size")
-    if bias is not None:  # torch compares b's dtype first, then runs its kernel (no bool)
-        _check_dtypes(x, weight=None, bias=bias)
     _check_bool(x, "slow_conv2d_cpu")
     _check_dtypes(x, weight, bias)
     return x, stride, pads, dilation

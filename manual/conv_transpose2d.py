@@ -77,7 +77,7 @@ from manual._conv import (
     _weight_matrix,
 )
 from manual._module import Module
-from manual.tensor import Tensor, _torch_name, record
+from manual.tensor import Tensor, _casts_down, _torch_name, record
 
 
 def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None,
@@ -182,6 +182,9 @@ def _arguments(input: Tensor, weight: Tensor, bias: Tensor | None, stride: int |
          (dilation, "dilation")))
     _check_numbers(groups, stride, dilation, padding, output_padding)
     _check_weight(weight, groups, x.shape, bias, transposed=True)
+    if x.size == 0 and x.shape[0] and x.shape[1]:  # empty, but not by its batch or channels
+        raise RuntimeError("Only zero batch or zero channel inputs are supported, but got input "
+                           f"shape: {list(x.shape)}")
     if not all(a < s or a < d for a, s, d in zip(output_padding, stride, dilation)):
         raise RuntimeError(
             "output padding must be smaller than either stride or dilation, but got "
@@ -197,11 +200,8 @@ def _arguments(input: Tensor, weight: Tensor, bias: Tensor | None, stride: int |
             f"size per channel: ({out_size[0]} x {out_size[1]}). Output size is too small")
     _check_bool(x, "slow_conv_transpose2d_out_cpu")
     _check_dtypes(x, weight, None)
-    if bias is not None and _KINDS[bias.dtype.kind] > _KINDS[x.dtype.kind]:
+    if bias is not None and _casts_down(bias.dtype, x.dtype):
         raise RuntimeError(f"result type {_torch_name(bias.dtype)} can't be cast to the desired "
                            f"output type {_torch_name(x.dtype)}: bias of dtype {bias.dtype}, "
                            f"input of dtype {x.dtype}")  # b is added in place, in x's dtype
     return x, stride, padding, out_size, dilation
-
-
-_KINDS = {"b": 0, "u": 1, "i": 1, "f": 2}  # bool < int < float: torch casts no result down

@@ -55,7 +55,7 @@ from __future__ import annotations
 import numpy as np
 
 from manual._module import Module
-from manual.tensor import Tensor, _torch_name, record
+from manual.tensor import Tensor, _result_dtype, _torch_name, record
 
 _REDUCTIONS = ("mean", "sum", "none")
 _Terms = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # loss, a, D, kept samples
@@ -165,6 +165,7 @@ def _class_weights(weight: Tensor | None, x: np.ndarray, axis: int) -> np.ndarra
     shape = [1] * x.ndim
     shape[axis] = x.shape[axis]
     w = np.ones(x.shape[axis], x.dtype) if weight is None else weight.array
+    w = w.astype(_result_dtype(x, w), copy=False)  # an int W (probabilities only) as torch casts it
     return w.reshape(shape)                                       # (1, C, 1, ...)
 
 

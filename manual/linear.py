@@ -46,7 +46,15 @@ import numpy as np
 
 from manual import _init
 from manual._module import Module
-from manual.tensor import Tensor, _check_broadcast, _result_dtype, _torch_name, needed, record
+from manual.tensor import (
+    Tensor,
+    _casts_down,
+    _check_broadcast,
+    _result_dtype,
+    _torch_name,
+    needed,
+    record,
+)
 
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
@@ -193,7 +201,6 @@ def _check_expand(bias: Tensor, target: tuple[int, int], out_shape: tuple[int, .
 
 _VECTOR_NODES = {1: "DotBackward0", 2: "MvBackward0"}  # more dims: mv of x flattened to 2-d,
                                                       # viewed back (UnsafeViewBackward0)
-_KIND_RANKS = {"b": 0, "u": 1, "i": 1, "f": 2}  # bool < int < float: torch casts no result down
 
 
 def _linear_1d_weight(input: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
@@ -285,7 +292,7 @@ def _check_in_place_add(y: Tensor, bias: Tensor) -> None:
     a sum of a higher kind than y (a float b for an integer y, an integer b for a bool y)."""
     _check_add_shapes(y.shape, bias)
     dtype = _result_dtype(y, bias)
-    if _KIND_RANKS[dtype.kind] > _KIND_RANKS[y.dtype.kind]:
+    if _casts_down(dtype, y.dtype):
         raise RuntimeError(f"result type {_torch_name(dtype)} can't be cast to the "
                            f"desired output type {_torch_name(y.dtype)}: bias "
                            f"{bias.dtype}, output {y.dtype}")

@@ -657,6 +657,13 @@ _TORCH_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int
                 "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
 
 
+def _casts_down(result: np.dtype, out: np.dtype) -> bool:
+    """Would storing ``result`` in ``out`` lower its kind (bool < int < float)? torch's in-place
+    operations refuse that: "result type Float can't be cast to the desired output type Long"."""
+    ranks = {"b": 0, "u": 1, "i": 1, "f": 2}
+    return ranks[np.dtype(result).kind] > ranks[np.dtype(out).kind]
+
+
 def _torch_name(dtype: np.dtype) -> str:
     """A dtype as torch's messages name it (Float, Long, Bool, ...)."""
     return _TORCH_NAMES.get(np.dtype(dtype).name, np.dtype(dtype).name)

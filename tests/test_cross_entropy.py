@@ -373,18 +373,19 @@ GRID_TARGETS = [((), "i8"), ((), "f4"), ((2,), "i8"), ((3,), "i8"), ((1,), "i8")
                 ((2, 2, 1, 1), "i8"), ((0, 2), "i8"), ((2, 2, 2), "u1"), ((3,), "f4"),
                 ((0,), "f4"), ((2, 3, 2), "f4"), ((2, 3, 2), "f8"), ((2, 3, 2, 2), "f4")]
 GRID_WEIGHTS = [None, ((3,), "f4"), ((2,), "f4"), ((0,), "f4"), ((3,), "f8"), ((1, 3), "f4"),
-                ((2,), "f8"), ((), "f4")]
+                ((2,), "f8"), ((), "f4"), ((3,), "i8")]
 GRID_OPTIONS = [{}, {"ignore_index": 0}, {"label_smoothing": 0.2}, {"reduction": "none"},
                 {"label_smoothing": 0.2, "reduction": "sum"}]
 
 
 def _outcome(lib, twin, x, t, w, options) -> str:
+    """The exception's class, or the result's shape and dtype."""
     try:
-        twin.cross_entropy(lib.tensor(x), lib.tensor(t), None if w is None else lib.tensor(w),
-                           **options)
+        y = twin.cross_entropy(lib.tensor(x), lib.tensor(t), None if w is None else lib.tensor(w),
+                               **options)
     except Exception as error:  # noqa: BLE001 (the class is what is compared)
         return type(error).__name__
-    return "returns"
+    return f"returns {tuple(y.shape)} {np.asarray(y.detach()).dtype}"
 
 
 def test_refusals_come_in_torchs_order():
