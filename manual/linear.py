@@ -68,8 +68,10 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     fused = bias is not None and _fused(input, bias)
     if fused:  # addmm: b broadcast to (B, out), then viewed as y
         y = (y.reshape(rows, w.shape[0]) + bias.array).reshape(y.shape)  # (1)
-    elif bias is not None:  # y.add_(b): b never grows y
-        y = y + bias.array                                        # (1)
+    elif bias is not None:  # y.add_(b): b never grows y, and is summed in torch's dtype
+        dtype = _add_dtype(y.shape, y.dtype, bias)
+        y = (y.astype(dtype, copy=False) + bias.array.astype(dtype, copy=False)).astype(
+            y.dtype, copy=False)                                  # (1)
     wants_dx = input.requires_grad  # a batch of data does not: torch skips (2) then too
 
     def derivative(dy):
@@ -132,10 +134,15 @@ class Linear(Module):
 
 
 def _check(input: Tensor, weight: Tensor, bias: Tensor | None) -> None:
-    """torch's refusals: operands of one dtype, x's last dim equal to W's second, a b that
-    fits, and a product of bools (_check_bool)."""
-    for name, t in (("weight", weight), ("bias", bias)):
-        _check_dtype(input, name, t)
+    """torch's refusals, in its order: x and W of one dtype (and b, on the fused path), x's
+    last dim equal to W's second, b expandable into addmm, a product of bools (_check_bool),
+    and off the fused path, what y.add_(b) refuses."""
+    fused = bias is not None and _fused(input, bias)
+    _check_dtype(input, "weight", weight)
+    if fused and bias.dtype != input.dtype:  # addmm's check: self is b, mat2 is W^T
+        raise RuntimeError(f"self and mat2 must have the same dtype, but got "
+                           f"{_torch_name(bias.dtype)} and {_torch_name(input.dtype)}: input "
+                           f"{input.dtype}, bias {bias.dtype}")
     _check_at_least_1d(input, weight)
     if weight.ndim != 2 or input.shape[-1] != weight.shape[-1]:
         rows, cols = math.prod(input.shape[:-1]), input.shape[-1]
@@ -145,12 +152,12 @@ def _check(input: Tensor, weight: Tensor, bias: Tensor | None) -> None:
             f"weight of size {list(weight.shape)}"
         )
     out_shape = input.shape[:-1] + weight.shape[:1]
-    if bias is not None and _fused(input, bias):
+    if fused:
         _check_expand(bias, (math.prod(input.shape[:-1]), weight.shape[0]), out_shape)
-    elif bias is not None:
-        _check_add_shapes(out_shape, bias)
     if input.dtype == bool and math.prod(out_shape) > 0:
         _check_bool(input, weight, bias)
+    if bias is not None and not fused:
+        _check_in_place_add(out_shape, input.dtype, bias)
 
 
 def _check_bool(input: Tensor, weight: Tensor, bias: Tensor | None) -> None:
@@ -226,8 +233,8 @@ def _add_in_place(y: Tensor, bias: Tensor) -> Tensor:
     """(8)-(9), torch's y.add_(b): summed in the dtype torch's promotion picks, kept in y's.
     So a float64 b is added to a float32 y in float64 and rounded to float32, but a 0-d b
     ranks below a y with dims: it is rounded to float32 first."""
-    _check_in_place_add(y, bias)
-    dtype = _result_dtype(y, bias)
+    _check_in_place_add(y.shape, y.dtype, bias)
+    dtype = _add_dtype(y.shape, y.dtype, bias)
     out = (y.array.astype(dtype) + bias.array.astype(dtype)).astype(y.dtype)  # (8)
 
     def derivative(dy):
@@ -287,12 +294,17 @@ def _size_mismatch(input: Tensor, n: int) -> str:
     return f"size mismatch, got input ({rows}), mat ({rows}x{input.shape[-1]}), vec ({n})"
 
 
-def _check_in_place_add(y: Tensor, bias: Tensor) -> None:
+def _check_in_place_add(y_shape: tuple[int, ...], y_dtype: np.dtype, bias: Tensor) -> None:
     """torch's refusals of y.add_(b): shapes that do not broadcast, a b that would grow y, and
     a sum of a higher kind than y (a float b for an integer y, an integer b for a bool y)."""
-    _check_add_shapes(y.shape, bias)
-    dtype = _result_dtype(y, bias)
-    if _casts_down(dtype, y.dtype):
+    _check_add_shapes(y_shape, bias)
+    dtype = _add_dtype(y_shape, y_dtype, bias)
+    if _casts_down(dtype, y_dtype):
         raise RuntimeError(f"result type {_torch_name(dtype)} can't be cast to the "
-                           f"desired output type {_torch_name(y.dtype)}: bias "
-                           f"{bias.dtype}, output {y.dtype}")
+                           f"desired output type {_torch_name(y_dtype)}: bias "
+                           f"{bias.dtype}, output {y_dtype}")
+
+
+def _add_dtype(y_shape: tuple[int, ...], y_dtype: np.dtype, bias: Tensor) -> np.dtype:
+    """The dtype torch sums y + b in: its promotion, where a 0-d b ranks below a y with dims."""
+    return _result_dtype(np.empty((0,) * len(y_shape), y_dtype), bias)
