@@ -63,9 +63,12 @@ def _ordered(x: np.ndarray) -> np.ndarray:
 
 
 def normwise(x: Any) -> np.ndarray:
-    """A scale for normwise distances: every element the largest magnitude of ``x``."""
+    """A scale for normwise distances: every element the largest finite magnitude of ``x``
+    (infinities and NaNs must match exactly; as a scale they would make any other gap an
+    infinite number of ULPs)."""
     x = to_numpy(x)
-    return np.full(x.shape, np.abs(x).max() if x.size else 0, dtype=x.dtype)
+    finite = np.abs(x[np.isfinite(x)]) if x.dtype.kind == "f" else np.abs(x)
+    return np.full(x.shape, finite.max() if finite.size else 0, dtype=x.dtype)
 
 
 def distance(actual: Any, expected: Any, scale: Any = None) -> Distance:

@@ -54,6 +54,14 @@ def test_ulp_distance_of_0_d_arrays_across_the_sign_is_silent(dtype):
         assert ulp_distance(nan, -nan) == 0
 
 
+def test_normwise_scales_by_the_largest_finite_magnitude():
+    x = np.float32([0.5, -np.inf, 0.85, np.nan])
+    assert normwise(x).tolist() == [np.float32(0.85)] * 4
+    near = x.copy()
+    near[2] = np.nextafter(near[2], np.float32(1))   # 1 ULP up; the infinity and NaN as they are
+    assert distance(near, x, normwise(x)).max_ulp == 1
+
+
 def test_ulp_distance_needs_one_float_dtype():
     with pytest.raises(TypeError, match="float32 or float64"):
         ulp_distance(np.float32([1]), np.float64([1]))
