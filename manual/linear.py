@@ -68,10 +68,8 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     fused = bias is not None and _fused(input, bias)
     if fused:  # addmm: b broadcast to (B, out), then viewed as y
         y = (y.reshape(rows, w.shape[0]) + bias.array).reshape(y.shape)  # (1)
-    elif bias is not None:  # y.add_(b): b never grows y, and is summed in torch's dtype
-        dtype = _add_dtype(y.shape, y.dtype, bias)
-        y = (y.astype(dtype, copy=False) + bias.array.astype(dtype, copy=False)).astype(
-            y.dtype, copy=False)                                  # (1)
+    elif bias is not None:  # y.add_(b): b never grows y
+        y = _added(y, bias)                                       # (1)
     wants_dx = input.requires_grad  # a batch of data does not: torch skips (2) then too
 
     def derivative(dy):
@@ -234,8 +232,7 @@ def _add_in_place(y: Tensor, bias: Tensor) -> Tensor:
     So a float64 b is added to a float32 y in float64 and rounded to float32, but a 0-d b
     ranks below a y with dims: it is rounded to float32 first."""
     _check_in_place_add(y.shape, y.dtype, bias)
-    dtype = _add_dtype(y.shape, y.dtype, bias)
-    out = (y.array.astype(dtype) + bias.array.astype(dtype)).astype(y.dtype)  # (8)
+    out = _added(y.array, bias)                                   # (8)
 
     def derivative(dy):
         return dy, dy  # (9) the engine sums dy back to b's shape and casts it to b's dtype
@@ -303,6 +300,13 @@ def _check_in_place_add(y_shape: tuple[int, ...], y_dtype: np.dtype, bias: Tenso
         raise RuntimeError(f"result type {_torch_name(dtype)} can't be cast to the "
                            f"desired output type {_torch_name(y_dtype)}: bias "
                            f"{bias.dtype}, output {y_dtype}")
+
+
+def _added(y: np.ndarray, bias: Tensor) -> np.ndarray:
+    """y + b as torch's y.add_(b) computes it: in torch's promoted dtype, kept in y's."""
+    dtype = _add_dtype(y.shape, y.dtype, bias)
+    total = y.astype(dtype, copy=False) + bias.array.astype(dtype, copy=False)
+    return total.astype(y.dtype, copy=False)
 
 
 def _add_dtype(y_shape: tuple[int, ...], y_dtype: np.dtype, bias: Tensor) -> np.dtype:

@@ -93,3 +93,52 @@ def magnitudes(op: Any, *arrays: Any, grad: np.ndarray, **options: Any) -> list[
     y = op(*t, **options)
     y.backward(torch.tensor(np.abs(grad), dtype=torch.float64))
     return [y.detach().numpy()] + [p.grad.numpy() for p in t]
+
+
+# -- what conv2d's and conv_transpose2d's tests share --------------------------------------
+
+def assert_empty_batch_agrees(manual_conv: Any, torch_conv: Any, dtype: Any, groups: int) -> None:
+    """No images, 4 channels in and out: an empty output and dx, and dW and db sums of
+    nothing (zeros), on both twins."""
+    import torch
+
+    import manual
+
+    x = np.zeros((0, 4, 5, 5), dtype)                     # (N, C_in, H, W) with N = 0
+    w, b = np.ones((4, 4 // groups, 3, 3), dtype), np.ones(4, dtype)
+    leaves = {lib: [lib.tensor(a, requires_grad=True) for a in (x, w, b)]
+              for lib in (manual, torch)}
+    twins = {manual: manual_conv, torch: torch_conv}
+    ys = {lib: twins[lib](*leaves[lib], stride=2, padding=1, groups=groups) for lib in twins}
+    assert_twins_agree("y", "exact", ys[manual], ys[torch])
+    for y in ys.values():
+        y.sum().backward()
+    for name, m, t in zip(("dx", "dW", "db"), leaves[manual], leaves[torch]):
+        assert_twins_agree(name, "exact", m.grad, t.grad)
+
+
+def conv_dtype_outcomes_differ(manual_conv: Any, torch_conv: Any) -> list[str]:
+    """For a batch of images, every mix of x, W and b dtypes run on both twins: the mixes
+    where one returns and the other refuses, the two refuse with different exception
+    classes, or the two results differ in dtype."""
+    import itertools
+
+    import torch
+
+    import manual
+
+    kinds = [np.float32, np.float64, np.int64, np.bool_]
+    differ = []
+    for x_type, w_type, b_type in itertools.product(kinds, kinds, [None, *kinds]):
+        x, w = np.zeros((1, 2, 3, 3), x_type), np.zeros((2, 2, 1, 1), w_type)
+        b = None if b_type is None else np.zeros(2, b_type)
+        outcomes = []
+        for lib, conv in ((manual, manual_conv), (torch, torch_conv)):
+            try:
+                y = conv(lib.tensor(x), lib.tensor(w), None if b is None else lib.tensor(b))
+                outcomes.append(f"returns {np.asarray(y.detach()).dtype}")
+            except Exception as error:  # noqa: BLE001 (the class is what is compared)
+                outcomes.append(type(error).__name__)
+        if outcomes[0] != outcomes[1]:
+            differ.append(f"x {x.dtype}, W {w.dtype}, b {b_type}: {outcomes}")
+    return differ

@@ -5,7 +5,6 @@ weights to the bit; torch's refusals."""
 
 from __future__ import annotations
 
-import itertools
 import re
 
 import numpy as np
@@ -18,7 +17,12 @@ import manual
 import manual.conv2d
 import manual.conv_transpose2d
 import torch_native.conv_transpose2d
-from tests.helpers import assert_twins_agree, magnitudes
+from tests.helpers import (
+    assert_empty_batch_agrees,
+    assert_twins_agree,
+    conv_dtype_outcomes_differ,
+    magnitudes,
+)
 from tests.strategies import INT_PADDINGS, arrays, as_pair, conv2d_cases, dtypes, int_or_pair
 
 
@@ -273,38 +277,13 @@ def test_gradients_match_central_differences():
 @pytest.mark.parametrize("groups", [1, 2])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_an_empty_batch_as_torch(dtype, groups):
-    # no images: an empty output, an empty dx, and dW and db sums of nothing (zeros)
-    x = np.zeros((0, 4, 5, 5), dtype)                     # (N, C_in, H, W) with N = 0
-    w, b = np.ones((4, 4 // groups, 3, 3), dtype), np.ones(4, dtype)
-    leaves = {lib: [lib.tensor(a, requires_grad=True) for a in (x, w, b)]
-              for lib in (manual, torch)}
-    twins = {manual: manual.conv_transpose2d.conv_transpose2d,
-             torch: torch_native.conv_transpose2d.conv_transpose2d}
-    ys = {lib: twins[lib](*leaves[lib], stride=2, padding=1, groups=groups) for lib in twins}
-    assert_twins_agree("y", "exact", ys[manual], ys[torch])
-    for y in ys.values():
-        y.sum().backward()
-    for name, m, t in zip(("dx", "dW", "db"), leaves[manual], leaves[torch]):
-        assert_twins_agree(name, "exact", m.grad, t.grad)
+    assert_empty_batch_agrees(manual.conv_transpose2d.conv_transpose2d,
+                              torch_native.conv_transpose2d.conv_transpose2d, dtype, groups)
 
 
 def test_dtypes_are_refused_in_torchs_order():
-    # for a batch of images, every mix of x, W and b dtypes: both return, or both refuse
-    # with one exception class (torch's kernel has no bool; it checks b's dtype first in
-    # conv2d, and in conv_transpose2d adds b in place, which cannot cast a float into ints)
-    kinds = [np.float32, np.float64, np.int64, np.bool_]
-    differ = []
-    for x_type, w_type, b_type in itertools.product(kinds, kinds, [None, *kinds]):
-        x, w = np.zeros((1, 2, 3, 3), x_type), np.zeros((2, 2, 1, 1), w_type)
-        b = None if b_type is None else np.zeros(2, b_type)
-        outcomes = []
-        for lib, twin in ((manual, manual.conv_transpose2d.conv_transpose2d),
-                          (torch, torch_native.conv_transpose2d.conv_transpose2d)):
-            try:
-                twin(lib.tensor(x), lib.tensor(w), None if b is None else lib.tensor(b))
-                outcomes.append("returns")
-            except Exception as error:  # noqa: BLE001 (the class is what is compared)
-                outcomes.append(type(error).__name__)
-        if outcomes[0] != outcomes[1]:
-            differ.append(f"x {x.dtype}, W {w.dtype}, b {b_type}: {outcomes}")
+    # torch's kernel has no bool; conv_transpose2d adds b in place, which cannot cast a
+    # float into ints
+    differ = conv_dtype_outcomes_differ(manual.conv_transpose2d.conv_transpose2d,
+                                        torch_native.conv_transpose2d.conv_transpose2d)
     assert not differ, "\n".join(differ)
