@@ -1,26 +1,44 @@
-"""manual: the PyTorch training loop written by hand in NumPy.
+"""manual: the PyTorch training loop written by hand in NumPy, reachable by torch's names.
 
-The engine (``tensor``, ``backward``, ``no_grad``) and the initialisers are re-exported here,
-so a loop reads ``manual.tensor(...)``, ``manual.no_grad()``, ``manual.manual_seed(0)``.
+``import manual as torch`` style code works: ``manual.tensor``, ``manual.zeros``,
+``manual.float32``, ``manual.no_grad()``, ``manual.manual_seed(0)``, ``manual.nn``,
+``manual.optim``, ``manual.utils.data``. This module re-exports the engine and the pieces;
+it holds no logic.
 """
 
 from manual._allocator import keep_freed_memory
 from manual._init import manual_seed
 from manual.backward import backward
+from manual.blas import matmul, mm
+from manual.creation import (
+    arange,
+    as_tensor,
+    empty,
+    from_numpy,
+    full,
+    full_like,
+    linspace,
+    ones,
+    ones_like,
+    tensor,
+    zeros,
+    zeros_like,
+)
+from manual.device import device
+from manual.indexing import (
+    cat,
+    clone,
+    flatten,
+    permute,
+    reshape,
+    squeeze,
+    stack,
+    transpose,
+    unsqueeze,
+)
 from manual.no_grad import enable_grad, is_grad_enabled, no_grad
-from manual.tensor import Tensor, float32, float64, int64, tensor
+from manual.pointwise import abs, clamp, cos, exp, log, pow, relu, sigmoid, sin, sqrt, tanh, where
+from manual.reduction import argmax, argmin, max, mean, min, sum
+from manual.tensor import Tensor, float32, float64, int64
 
 keep_freed_memory()  # reuse freed memory across steps (manual/_allocator.py)
-
-__all__ = [
-    "Tensor",
-    "backward",
-    "enable_grad",
-    "float32",
-    "float64",
-    "int64",
-    "is_grad_enabled",
-    "manual_seed",
-    "no_grad",
-    "tensor",
-]

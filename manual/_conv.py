@@ -14,7 +14,8 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from manual._module import Module
-from manual.tensor import Tensor, _torch_name
+from manual._parity.dtypes import torch_name as _torch_name
+from manual.tensor import Tensor
 
 _Pair = tuple[int, int]
 _Pads = tuple[_Pair, _Pair]  # ((top, bottom), (left, right))

@@ -38,7 +38,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from manual._module import Module
-from manual.tensor import Tensor, _zero_where, record
+from manual._parity.engine import zero_where as _zero_where
+from manual.graph import record
+from manual.tensor import Tensor
 
 
 def relu(input: Tensor) -> Tensor:

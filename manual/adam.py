@@ -62,7 +62,7 @@ from typing import Any
 import numpy as np
 
 from manual._optimizer import Optimizer
-from manual._rounding import fma
+from manual._parity.rounding import fma
 from manual.no_grad import enable_grad, no_grad
 from manual.tensor import Tensor
 

@@ -24,7 +24,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from manual.tensor import Node, Tensor
+from manual.graph import Node
+from manual.tensor import Tensor
 
 
 def backward(
@@ -33,14 +34,14 @@ def backward(
     """Accumulate d(tensor)/d(leaf) into ``.grad`` of every leaf that requires grad."""
     grad = _initial_gradient(tensor, gradient)                       # (1) the engine's own
     if tensor.grad_fn is None:
-        _accumulate(tensor, grad)                                    # a leaf: (5) directly
+        _to_leaf(tensor, grad)                                       # a leaf: (5) directly
         return
     nodes = _graph(tensor.grad_fn)
     grads: dict[Node, np.ndarray] = {tensor.grad_fn: grad}
     leaf_grads: dict[Tensor, np.ndarray] = {}
     handed: dict[int, int] = {}  # how many leaves each array went to, by identity
     for node in nodes:                                               # newest first
-        grad_out = grads.pop(node)
+        grad_out = _run_hooks(node.hooks, grads.pop(node))          # register_hook()s
         if node.retained is not None:
             _accumulate(node.retained, np.array(grad_out))           # a copy: grad_out goes on
         for edge, grad_in in zip(node.inputs, node.apply(grad_out)):   # (2)
@@ -54,7 +55,7 @@ def backward(
                 handed[key] = handed.get(key, 0) + 1
     for leaf, grad_in in leaf_grads.items():
         alone = handed[id(grad_in)] == 1                             # no other leaf has it
-        _accumulate(leaf, grad_in if alone else np.array(grad_in))   # (5)
+        _to_leaf(leaf, grad_in if alone else np.array(grad_in))      # (5)
     if not retain_graph:
         for node in nodes:
             node.release()                                           # (6)
@@ -95,6 +96,23 @@ def _sum_to(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     lead = grad.ndim - len(shape)
     stretched = tuple(lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1)
     return grad.sum(axis=tuple(range(lead)) + stretched, keepdims=True).reshape(shape)
+
+
+def _to_leaf(t: Tensor, grad: np.ndarray) -> None:
+    """(5) with the leaf's hooks: its register_hook()s see the gradient first (and may
+    replace it), its post-accumulate hooks see the leaf after."""
+    _accumulate(t, _run_hooks(t._hooks, grad))
+    for hook in list((t._post_hooks or {}).values()):
+        hook(t)
+
+
+def _run_hooks(hooks: dict | None, grad: np.ndarray) -> np.ndarray:
+    """Each hook in turn gets the gradient as a tensor; a tensor it returns replaces it."""
+    for hook in list((hooks or {}).values()):
+        replaced = hook(Tensor(grad))
+        if replaced is not None:
+            grad = np.asarray(replaced.array if isinstance(replaced, Tensor) else replaced)
+    return grad
 
 
 def _accumulate(t: Tensor, grad: np.ndarray) -> None:

@@ -72,7 +72,8 @@ from manual._conv import (
     _weight_matrix,
 )
 from manual._module import Module
-from manual.tensor import Tensor, record
+from manual.graph import record
+from manual.tensor import Tensor
 
 
 def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None,

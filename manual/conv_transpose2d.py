@@ -77,7 +77,10 @@ from manual._conv import (
     _weight_matrix,
 )
 from manual._module import Module
-from manual.tensor import Tensor, _casts_down, _torch_name, record
+from manual._parity.dtypes import casts_down as _casts_down
+from manual._parity.dtypes import torch_name as _torch_name
+from manual.graph import record
+from manual.tensor import Tensor
 
 
 def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None,

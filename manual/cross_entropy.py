@@ -55,7 +55,10 @@ from __future__ import annotations
 import numpy as np
 
 from manual._module import Module
-from manual.tensor import Tensor, _result_dtype, _torch_name, record
+from manual._parity.dtypes import result_dtype as _result_dtype
+from manual._parity.dtypes import torch_name as _torch_name
+from manual.graph import record
+from manual.tensor import Tensor
 
 _REDUCTIONS = ("mean", "sum", "none")
 _Terms = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # loss, a, D, kept samples

@@ -67,7 +67,9 @@ from typing import Any
 import numpy as np
 
 from manual import _init
-from manual.tensor import Tensor, float64, record, tensor
+from manual.creation import tensor
+from manual.graph import record
+from manual.tensor import Tensor, float64
 
 _SMALL_N = 2**32 // 20  # randperm's switch to 64-bit draws (std::numeric_limits<uint32_t>)
 _COLLATE_ERROR = ("default_collate: batch must contain tensors, numpy arrays, numbers, dicts "

@@ -46,15 +46,12 @@ import numpy as np
 
 from manual import _init
 from manual._module import Module
-from manual.tensor import (
-    Tensor,
-    _casts_down,
-    _check_broadcast,
-    _result_dtype,
-    _torch_name,
-    needed,
-    record,
-)
+from manual._parity.dtypes import casts_down as _casts_down
+from manual._parity.dtypes import result_dtype as _result_dtype
+from manual._parity.dtypes import torch_name as _torch_name
+from manual._parity.engine import check_broadcast as _check_broadcast
+from manual.graph import needed, record
+from manual.tensor import Tensor
 
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:

@@ -23,8 +23,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from manual.creation import tensor
 from manual.mse_loss import _broadcast_shape
-from manual.tensor import Tensor, tensor
+from manual.tensor import Tensor
 
 # The book's eleven readings: Celsius, and the unknown thermometer's units.
 T_C = [0.5, 14.0, 15.0, 28.0, 11.0, 8.0, 3.0, -4.0, 6.0, 13.0, 21.0]

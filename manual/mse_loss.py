@@ -31,7 +31,8 @@ import warnings
 import numpy as np
 
 from manual._module import Module
-from manual.tensor import Tensor, record
+from manual.graph import record
+from manual.tensor import Tensor
 
 _REDUCTIONS = ("mean", "sum", "none")
 

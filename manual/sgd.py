@@ -21,7 +21,7 @@ Quirks torch has and this file keeps:
   buffer stays as it was (see zero_grad's ``set_to_none``).
 * Rounding: torch computes (2), the second half of (3), (4) and (5) each as one fused
   multiply-add, ``a.add(b, alpha=c)``, rounded once; ``fused_add`` does the same, so the
-  twins agree to the bit (manual/_rounding.py).
+  twins agree to the bit (manual/_parity/rounding.py).
 
 State: ``state[p]["momentum_buffer"]`` (only when momentum != 0).
 
@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 
 from manual._optimizer import Optimizer
-from manual._rounding import fused_add
+from manual._parity.rounding import fused_add
 from manual.no_grad import enable_grad, no_grad
 from manual.tensor import Tensor
 

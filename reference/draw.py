@@ -34,7 +34,8 @@ import manual.linear_regression as hand
 from manual.backward import _graph, _sum_to
 from manual.conv2d import _conv2d_loops, conv2d
 from manual.conv_transpose2d import _conv_transpose2d_loops
-from manual.tensor import Node, Tensor
+from manual.graph import Node
+from manual.tensor import Tensor
 
 MAX_CELLS = 144  # frames, stamps and grids beyond this stop being readable pictures
 COLORS = {"pad": "#e4e4e4", "cell": "white", "tap": "#f6b26b", "done": "#cfe2f3",

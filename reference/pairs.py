@@ -68,6 +68,10 @@ def public_names(path: Path) -> list[str]:
     return names
 
 
+# The engine's files have no twin: torch's engine is C++. The pieces run on them.
+ENGINE = ("tensor", "graph", "pointwise", "reduction", "indexing", "blas", "creation", "device")
+
+
 def discover() -> dict[str, Pair]:
     """Every piece with both twins, by name, in alphabetical order."""
     names = sorted(p.stem for p in MANUAL_DIR.glob("*.py") if not p.stem.startswith("_"))
@@ -75,11 +79,11 @@ def discover() -> dict[str, Pair]:
 
 
 def unpaired() -> list[Path]:
-    """Files of either package that lack a twin (the engine's tensor.py has none by design)."""
+    """Files of either package that lack a twin (the engine's files have none by design)."""
     lonely = []
     for here, there in ((MANUAL_DIR, NATIVE_DIR), (NATIVE_DIR, MANUAL_DIR)):
         for path in sorted(here.glob("*.py")):
-            if not path.stem.startswith("_") and path.stem != "tensor" and \
+            if not path.stem.startswith("_") and path.stem not in ENGINE and \
                     not (there / path.name).exists():
                 lonely.append(path)
     return lonely

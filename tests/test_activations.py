@@ -206,7 +206,8 @@ _EDGES = [np.nan, -np.nan, np.inf, -np.inf, -0.0, 0.0, 1e-40, -1e-40, 5e-324, 3.
 def test_zero_where_fast_path_gives_np_where_bits(dtype):
     # torch-free: relu's fast path (an AND on the bits) against the readable np.where, bit
     # for bit, on random values, the edge values, a strided view and a broadcast gradient
-    from manual.tensor import _zero_where, _zero_where_bits
+    from manual._parity.engine import zero_where as _zero_where
+    from manual._parity.engine import zero_where_bits as _zero_where_bits
 
     rng = np.random.default_rng(0)
     values = np.concatenate([rng.standard_normal(989), np.array(_EDGES * 4)[:35]])
@@ -220,7 +221,7 @@ def test_zero_where_fast_path_gives_np_where_bits(dtype):
 
 
 def test_zero_where_other_dtypes_and_shapes_take_np_where():
-    from manual.tensor import _zero_where
+    from manual._parity.engine import zero_where as _zero_where
 
     ints = np.array([-3, 0, 4])
     assert _zero_where(ints < 0, ints).tolist() == [0, 0, 4]

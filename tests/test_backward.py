@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 import manual
 import torch_native.backward
 from manual.backward import backward
-from manual.tensor import record
+from manual.graph import record
 from tests.helpers import assert_twins_agree
 from tests.strategies import arrays, dtypes
 

@@ -12,7 +12,7 @@ import pytest
 import torch
 
 import manual.sgd
-from manual._rounding import fma
+from manual._parity.rounding import fma
 from reference import checks, models, trace
 from reference.cli import main
 from reference.convert import to_numpy

@@ -13,7 +13,7 @@ import manual.sgd
 import torch_native.adam
 import torch_native.linear
 import torch_native.sgd
-from manual._rounding import fused_add
+from manual._parity.rounding import fused_add
 
 
 def test_module_zero_grad_sets_grads_to_none_by_default():
@@ -92,7 +92,7 @@ def test_sgd_with_weight_decay_of_exactly_one_as_torch():
 
 
 def test_fused_add_promotes_and_handles_integers_as_torch():
-    # manual._rounding.fused_add: a.add(b, alpha) with mixed float dtypes and with integers
+    # manual._parity.rounding.fused_add: a.add(b, alpha) with mixed float dtypes and with integers
     a32, b64 = np.float32([1.0, 2.5]), np.float64([1e-9, 3.0])
     got = fused_add(a32, b64, alpha=0.5)
     want = torch.from_numpy(a32).add(torch.from_numpy(b64), alpha=0.5).numpy()

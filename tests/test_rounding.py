@@ -1,4 +1,4 @@
-"""manual/_rounding.py: the fused multiply-add that torch's kernels round like, against exact
+"""manual/_parity/rounding.py: the fused multiply-add that torch's kernels round like, against exact
 rational arithmetic (no torch), and against torch's add(alpha=...)."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
-from manual._rounding import fma, fused_add
+from manual._parity.rounding import fma, fused_add
 from tests.helpers import requires_fused_kernels
 
 

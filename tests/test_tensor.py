@@ -345,14 +345,27 @@ def test_conversions_comparisons_and_argmax_as_torch():
         np.testing.assert_array_equal(m, t)
 
 
-def test_an_in_place_change_inside_a_recorded_graph_is_refused_with_the_way_out():
-    # torch records such changes (rebasing the graph); this engine does not, and says how
-    y = manual.tensor([1.0], requires_grad=True) * 2
-    with pytest.raises(RuntimeError) as error:
-        y += 1.0
-    assert str(error.value) == (
-        "in-place operations on tensors in the graph are not recorded by the manual engine; "
-        "write the out-of-place form (x = x + y) or use no_grad()")
+def test_an_in_place_change_inside_a_recorded_graph_is_recorded_as_torch_records_it():
+    # out += residual, x.relu_(), x *= w: the tensor takes on the new node (torch rebases its
+    # history); the gradient is the out-of-place form's, and a value saved before the change
+    # is refused in backward
+    got = []
+    for lib in (manual, torch):
+        x = lib.tensor([1.0, -2.0, 3.0], requires_grad=True)
+        w = lib.tensor([0.5, 2.0, -1.0], requires_grad=True)
+        y = x * 2
+        y += w
+        y *= w
+        y.relu_()
+        y.sum().backward()
+        got.append((y.grad_fn.name(), y.detach().numpy().tolist(), x.grad.numpy().tolist(),
+                    w.grad.numpy().tolist()))
+        z = x * 1
+        saved = z.exp()  # exp saves its result: changing it in place breaks the gradient
+        saved += 1
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            saved.sum().backward()
+    assert got[0] == got[1]
 
 
 def test_size_array_and_requires_grad_flags_as_torch():

@@ -1,0 +1,90 @@
+"""torch's dtypes: their names in its messages, and its type promotion.
+
+torch promotes the operands of an operation in three tiers, where NumPy (before 2.0) looked
+at values and NumPy 2 looks at Python numbers as "weak" but ranks 0-d arrays with the rest:
+
+1. tensors with dimensions, 2. 0-d tensors, 3. Python numbers (a float counts as float32,
+an int as int64, a bool as bool).
+
+A lower tier changes the result only when it is of a higher kind (bool < int < float), so
+float32 * 2.5 stays float32, int64 * 2.5 becomes float32 (NumPy: float64), and a float32
+tensor times a 0-d float64 tensor stays float32. Within a tier, an integer meeting a float
+takes the float's type as it is (int64 + float32 is float32, where NumPy widens to float64).
+
+In-place operations keep the tensor's dtype, and refuse a result of a higher kind ("result
+type Float can't be cast to the desired output type Long").
+
+Reference: c10/core/ScalarType.h (``promoteTypes``), aten/src/ATen/native/TypeProperties.cpp
+(``result_type``, ``combine_categories``), aten/src/ATen/TensorIterator.cpp (the in-place
+cast check).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+float32 = np.dtype(np.float32)
+float64 = np.dtype(np.float64)
+int64 = np.dtype(np.int64)
+bool_ = np.dtype(bool)
+
+_NUMBER_DTYPES = {"f": float32, "i": int64, "u": int64, "b": bool_}
+_TORCH_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
+                "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+_KIND_RANKS = {"b": 0, "u": 1, "i": 1, "f": 2}
+
+
+def torch_name(dtype: Any) -> str:
+    """A dtype as torch's messages name it (Float, Long, Bool, ...)."""
+    return _TORCH_NAMES.get(np.dtype(dtype).name, np.dtype(dtype).name)
+
+
+def result_dtype(*operands: Any) -> np.dtype:
+    """The dtype of an operation on these operands: tensors (or NumPy arrays) and numbers."""
+    tiers: list[np.dtype | None] = [None, None, None]
+    for x in operands:
+        if hasattr(x, "array") or isinstance(x, np.ndarray):  # a tensor, or an array as one
+            tier, dtype = (0 if np.ndim(x) else 1), np.asarray(x).dtype
+        else:  # a Python or NumPy number
+            tier, dtype = 2, _NUMBER_DTYPES[np.asarray(x).dtype.kind]
+        tiers[tier] = dtype if tiers[tier] is None else promote(tiers[tier], dtype)
+    dims, zero_dim, numbers = tiers
+    return _combine(dims, _combine(zero_dim, numbers))
+
+
+def promote(a: np.dtype, b: np.dtype) -> np.dtype:
+    """torch.promote_types: an integer meeting a float takes the float's type as it is."""
+    if (a.kind == "f") != (b.kind == "f"):
+        return a if a.kind == "f" else b
+    return np.promote_types(a, b)
+
+
+def _combine(higher: np.dtype | None, lower: np.dtype | None) -> np.dtype | None:
+    """c10's combine_categories: the higher tier wins unless the lower is of a higher kind."""
+    if higher is None or lower is None:
+        return higher if lower is None else lower
+    if higher.kind == "f":
+        return higher
+    if higher.kind == "b" or lower.kind == "f":
+        return promote(higher, lower)
+    return higher
+
+
+def casts_down(result: Any, out: Any) -> bool:
+    """Would storing ``result`` in ``out`` lower its kind (bool < int < float)?"""
+    return _KIND_RANKS[np.dtype(result).kind] > _KIND_RANKS[np.dtype(out).kind]
+
+
+def default_dtype(data: Any) -> np.dtype | None:
+    """torch.tensor's inference: NumPy keeps its dtype; Python numbers map as torch maps them
+    (floats to float32, ints to int64, bools to bool)."""
+    if isinstance(data, (np.ndarray, np.generic)):
+        return None
+    return _NUMBER_DTYPES.get(np.asarray(data).dtype.kind)
+
+
+def sum_dtype(dtype: np.dtype) -> np.dtype:
+    """torch sums bools and integers as int64."""
+    return int64 if dtype.kind in "biu" else dtype

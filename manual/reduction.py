@@ -1,0 +1,148 @@
+"""Reductions: many elements in, one out (per kept position), and the gradient spread back.
+
+For x reduced over the dims D (all of them by default), n the number of elements reduced:
+
+1. sum:      y = sum over D of x          dx = dy, copied to every reduced element
+2. mean:     y = (1/n) sum over D of x    dx = dy / n, to every reduced element
+3. max:      y = the largest x            dx = dy / k at the k elements equal to y (ties
+                                          share), 0 elsewhere
+4. max(dim): (values, indices): the largest along dim and where it is (the first, on a tie)
+                                          dx = dy at that index, 0 elsewhere
+5. argmax:   the index of the largest     no gradient
+(min, argmin: the same with the smallest)
+
+``keepdim=True`` keeps each reduced dim with size 1, so y broadcasts against x.
+
+Quirks that change numbers: a NaN is the largest and the smallest of all (max and min
+propagate it, and point at the first one). Sums are added pairwise by NumPy and in
+cascades by torch, so float sums may differ in their last bits (reference/tolerances.py).
+Integers and bools are summed as int64; the mean of an integer tensor is refused.
+
+Reference: tools/autograd/derivatives.yaml (``sum``, ``mean``, ``max``, ``max.dim``:
+``evenly_distribute_backward``, ``value_selecting_reduction_backward``),
+aten/src/ATen/native/ReduceOps.cpp, aten/src/ATen/native/TensorCompare.cpp.
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+from collections.abc import Sequence
+
+import numpy as np
+
+from manual._parity import dtypes, engine
+from manual.graph import record
+from manual.pointwise import _both
+from manual.tensor import Tensor
+
+Dims = int | Sequence[int] | None
+ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])  # torch.return_types.max
+
+
+def sum(input: Tensor, dim: Dims = None, keepdim: bool = False) -> Tensor:  # noqa: A001
+    shape, axes = input.shape, _axes(dim, input.ndim)
+
+    def derivative(grad):                                         # (1) dy to every element
+        return (np.broadcast_to(_unsqueeze(grad, axes, keepdim), shape),)
+
+    out = np.sum(input.array, axis=axes, keepdims=keepdim)        # (1)
+    return record("SumBackward0" if dim is None else "SumBackward1",
+                  np.asarray(out, dtype=dtypes.sum_dtype(input.dtype)), (input,), derivative)
+
+
+def mean(input: Tensor, dim: Dims = None, keepdim: bool = False) -> Tensor:
+    engine.check_mean_dtype(input.dtype)
+    shape, axes = input.shape, _axes(dim, input.ndim)
+    count = int(np.prod([shape[i] for i in axes]))
+
+    def derivative(grad):                                         # (2) dy / n to every one
+        return (np.broadcast_to(_unsqueeze(grad, axes, keepdim) / count, shape),)
+
+    out = np.asarray(np.mean(input.array, axis=axes, keepdims=keepdim), dtype=input.dtype)
+    return record("MeanBackward0" if dim is None else "MeanBackward1", out, (input,),
+                  derivative)
+
+
+def max(input: Tensor, dim: int | Tensor | None = None,  # noqa: A001 (torch's name)
+        keepdim: bool = False) -> Tensor | ValuesIndices:
+    """The largest element (3), the largest along ``dim`` with its index (4), or, given a
+    tensor, the elementwise larger of two (torch.maximum)."""
+    return _extreme(input, dim, keepdim, np.argmax, "Max")
+
+
+def min(input: Tensor, dim: int | Tensor | None = None,  # noqa: A001 (torch's name)
+        keepdim: bool = False) -> Tensor | ValuesIndices:
+    return _extreme(input, dim, keepdim, np.argmin, "Min")
+
+
+def argmax(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    """(5) the index of the largest element (of the flattened tensor when dim is None)."""
+    axis = None if dim is None else engine.check_dim(dim, input.ndim)
+    return Tensor(np.asarray(np.argmax(input.array, axis=axis, keepdims=keepdim)))
+
+
+def argmin(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    axis = None if dim is None else engine.check_dim(dim, input.ndim)
+    return Tensor(np.asarray(np.argmin(input.array, axis=axis, keepdims=keepdim)))
+
+
+def _extreme(input: Tensor, dim: int | Tensor | None, keepdim: bool, arg, name: str):
+    if isinstance(dim, Tensor):  # torch.max(a, b): elementwise
+        return _elementwise_extreme(input, dim, name)
+    if dim is None:
+        return _whole_extreme(input, name)
+    axis = engine.check_dim(dim, input.ndim)
+    x = input.array
+    indices = np.expand_dims(arg(x, axis=axis), axis)
+    values = np.take_along_axis(x, indices, axis=axis)            # (4) (..., 1, ...)
+    shape = x.shape
+
+    def derivative(grad):                                         # (4) dy at the index
+        dx = np.zeros(shape, grad.dtype)
+        np.put_along_axis(dx, indices, grad if keepdim else np.expand_dims(grad, axis), axis)
+        return (dx,)
+
+    if not keepdim:
+        values, indices = values.squeeze(axis), indices.squeeze(axis)
+    out = record(f"{name}Backward0", values, (input,), derivative, saves=True)
+    return ValuesIndices(out, Tensor(indices.astype(np.int64)))
+
+
+def _whole_extreme(input: Tensor, name: str) -> Tensor:
+    engine.check_reduction_not_empty(input, name.lower())
+    x = input.array
+    value = np.asarray(np.max(x) if name == "Max" else np.min(x))  # (3); NaN propagates
+    ties = np.isnan(x) if np.isnan(value) else x == value
+
+    def derivative(grad):                                         # (3) dy / k at the ties
+        return (np.where(ties, grad / np.count_nonzero(ties), 0).astype(grad.dtype),)
+
+    return record(f"{name}Backward1", value, (input,), derivative, saves=True)
+
+
+def _elementwise_extreme(input: Tensor, other: Tensor, name: str) -> Tensor:
+    """torch.maximum (torch.minimum): the larger (smaller) of a and b at each place."""
+    a, b = _both(input, other)
+    larger = name == "Max"
+    out = (np.maximum if larger else np.minimum)(a.array, b.array)  # NaN propagates
+
+    def derivative(grad):  # to the one picked; a tie shares it, dy / 2 to each
+        shared = np.where(a.array == b.array, grad / 2, grad)
+        a_loses = a.array < b.array if larger else a.array > b.array
+        b_loses = a.array > b.array if larger else a.array < b.array
+        return np.where(a_loses, 0, shared), np.where(b_loses, 0, shared)
+
+    return record(f"{name}imumBackward0", out, (a, b), derivative, saves=True)
+
+
+def _axes(dim: Dims, ndim: int) -> tuple[int, ...]:
+    if dim is None:
+        return tuple(range(ndim))
+    dims = (dim,) if isinstance(dim, int) else tuple(dim)
+    axes = [engine.check_dim(d, ndim) for d in dims]
+    return tuple(sorted(axes)) if ndim else ()
+
+
+def _unsqueeze(grad: np.ndarray, axes: tuple[int, ...], keepdim: bool) -> np.ndarray:
+    """Put the reduced axes back as size 1, so grad broadcasts against the input."""
+    return grad if keepdim else np.expand_dims(grad, axes)
