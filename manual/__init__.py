@@ -7,7 +7,6 @@ it holds no logic.
 """
 
 from manual._allocator import keep_freed_memory
-from manual._init import manual_seed
 from manual.backward import backward
 from manual.blas import matmul, mm
 from manual.creation import (
@@ -25,6 +24,19 @@ from manual.creation import (
     zeros_like,
 )
 from manual.device import device
+from manual.generator import (
+    Generator,
+    default_generator,
+    get_rng_state,
+    initial_seed,
+    manual_seed,
+    rand,
+    randint,
+    randn,
+    randperm,
+    seed,
+    set_rng_state,
+)
 from manual.indexing import (
     cat,
     clone,

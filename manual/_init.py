@@ -24,27 +24,17 @@ import math
 
 import numpy as np
 
-_generator = np.random.RandomState()  # seeded from the OS, as torch's is at start-up
-
-
-def manual_seed(seed: int) -> None:
-    """Seed the generator that initial weights and shuffles are drawn from."""
-    global _generator
-    _generator = np.random.RandomState(seed & 0xFFFF_FFFF)  # torch keeps the low 32 bits
+from manual.generator import default_generator
 
 
 def generator() -> np.random.RandomState:
-    """The generator ``manual_seed`` last seeded."""
-    return _generator
+    """The Mersenne Twister of the default generator (manual/generator.py)."""
+    return default_generator._twister
 
 
 def uniform(shape: tuple[int, ...], low: float, high: float) -> np.ndarray:
     """float32 values from U(low, high), the same bits as torch's ``uniform_``."""
-    draws = _generator.randint(0, 2**32, size=shape, dtype=np.uint32)  # raw 32-bit outputs
-    x = (draws & 0xFF_FFFF) * 2.0**-24                               # (1)
-    low32, high32 = np.float32(low), np.float32(high)
-    span = np.float64(high32 - low32)                                # rounded to float32
-    return (x * span + np.float64(low32)).astype(np.float32)         # (2)
+    return default_generator.uniform(math.prod(shape), low, high, np.float32).reshape(shape)
 
 
 def fan_in(shape: tuple[int, ...]) -> int:

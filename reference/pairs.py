@@ -58,8 +58,10 @@ def public_names(path: Path) -> list[str]:
     for node in ast.parse(path.read_text()).body:
         if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
             found = [node.name]
-        elif isinstance(node, ast.Assign):
-            found = [t.id for t in node.targets if isinstance(t, ast.Name)]
+        elif isinstance(node, ast.Assign):  # ``a = ...`` and ``a, b = ...``
+            targets = [e for t in node.targets
+                       for e in (t.elts if isinstance(t, ast.Tuple) else [t])]
+            found = [t.id for t in targets if isinstance(t, ast.Name)]
         elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
             found = [node.target.id]
         else:
