@@ -38,6 +38,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from manual._module import Module
+from manual._parity import activations as parity
 from manual._parity.engine import zero_where as _zero_where
 from manual.graph import record
 from manual.tensor import Tensor
@@ -45,11 +46,7 @@ from manual.tensor import Tensor
 
 def relu(input: Tensor) -> Tensor:
     """max(x, 0) elementwise, with NaN and -0.0 passed through as torch passes them."""
-    if not isinstance(input, Tensor):
-        raise TypeError("relu(): argument 'input' (position 1) must be Tensor, not "
-                        f"{type(input).__name__}")
-    if input.dtype == bool:
-        raise RuntimeError("Boolean inputs not supported for relu")
+    parity.check(input)  # torch's refusals, in its order
     x = input.array
     y = _zero_where(x < 0, x)                                     # (1) np.where(x < 0, 0, x)
 

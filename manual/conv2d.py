@@ -28,18 +28,16 @@ Backward, given dL/dy (written dy, and dy_g[n] regrouped like y_g[n]), in one re
    (manual/conv_transpose2d.py).
 7. db = sum of dy over n, i, j                                (C_out,)
 
-Padding is an int, a pair, "valid" (none) or "same" (the output as large as the input, for
-stride 1 only). "same" pads d (k - 1) per axis in total; when that is odd, torch puts the
-extra zero on the bottom and the right, and so does this file (torch also warns, once, that
-it copies the input to pad it; here np.pad always copies, and there is no warning). An
-unbatched (C_in, H, W) input gives an unbatched output.
+Quirk of (1): padding may also be "valid" (none) or "same" (stride 1 only: the output as
+large as the input), d (k - 1) zeros per axis in total, the odd one (if any) on the bottom
+and the right, as torch. An unbatched (C_in, H, W) input gives an unbatched output.
 
 ``Conv2d`` draws W with torch's kaiming_uniform_(a=sqrt(5)), which is U(-1/sqrt(fan_in),
 1/sqrt(fan_in)) with fan_in = C_in/G kh kw, then b from the same range: the bits torch draws
 from the same seed (manual/_init.py).
 
-im2col, col2im and torch's checks of the arguments live in manual/_conv.py, shared with
-conv_transpose2d.
+im2col and col2im are in manual/_conv.py, shared with conv_transpose2d; torch's checks of
+the arguments in manual/_parity/conv.py.
 
 Reference: torch/nn/modules/conv.py (``Conv2d``), torch/nn/functional.py (``conv2d``),
 aten/src/ATen/native/Convolution.cpp (``check_shape_forward``, ``_convolution_mode``),
@@ -51,27 +49,9 @@ from __future__ import annotations
 import numpy as np
 
 from manual import _init
-from manual._conv import (
-    _batched,
-    _check_bool,
-    _check_dtypes,
-    _check_module,
-    _check_numbers,
-    _check_padding_string,
-    _check_weight,
-    _col2im,
-    _conv_repr,
-    _grouped,
-    _im2col,
-    _out_size,
-    _Pads,
-    _Pair,
-    _pair,
-    _same_pads,
-    _tap_matrices,
-    _weight_matrix,
-)
+from manual._conv import _Pair, col2im, grouped, im2col, out_size, tap_matrices, weight_matrix
 from manual._module import Module
+from manual._parity import conv as parity
 from manual.graph import record
 from manual.tensor import Tensor
 
@@ -80,13 +60,15 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None,
            stride: int | _Pair = 1, padding: int | _Pair | str = 0, dilation: int | _Pair = 1,
            groups: int = 1) -> Tensor:
     """Cross-correlate x (N, C_in, H, W) or (C_in, H, W) with W (C_out, C_in/G, kh, kw)."""
-    x, stride, pads, dilation = _arguments(input, weight, bias, stride, padding, dilation, groups)
+    # torch's refusals, in its order; x as a batch (N, C_in, H, W), padding as pads
+    x, stride, pads, dilation = parity.check_conv2d(input, weight, bias, stride, padding,
+                                                    dilation, groups)
     w = weight.array
     (n, _, h, w_in), kernel = x.shape, w.shape[2:]
     x_pad = np.pad(x, ((0, 0), (0, 0), *pads))                        # (1) (N, C_in, Hp, Wp)
-    cols = _im2col(x_pad, kernel, stride, dilation, groups)           # (3) (N, G, K, Ho Wo)
-    h_out, w_out = _out_size(x_pad.shape[2:], kernel, stride, dilation)
-    y = _weight_matrix(w, groups) @ cols                              # (4) (N, G, C_out/G, Ho Wo)
+    cols = im2col(x_pad, kernel, stride, dilation, groups)            # (3) (N, G, K, Ho Wo)
+    h_out, w_out = out_size(x_pad.shape[2:], kernel, stride, dilation)  # (2)'s H_out, W_out
+    y = weight_matrix(w, groups) @ cols                               # (4) (N, G, C_out/G, Ho Wo)
     y = y.reshape(n, w.shape[0], h_out, w_out)                        # (N, C_out, Ho, Wo)
     if bias is not None:
         y += bias.array[:, None, None]                                # (4)
@@ -95,15 +77,15 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None,
     wants_dx = input.requires_grad  # a batch of images does not: torch skips (6) then too
 
     def derivative(dy):
-        dy_g = _grouped(dy.reshape(y.shape), groups)                  # (N, G, C_out/G, Ho Wo)
+        dy_g = grouped(dy.reshape(y.shape), groups)                   # (N, G, C_out/G, Ho Wo)
         # (5) as dW's transpose: the same dot products, faster in OpenBLAS as K rows
         dw_t = (cols @ dy_g.transpose(0, 1, 3, 2)).sum(axis=0)        # (5) (G, K, C_out/G)
         dw = dw_t.transpose(0, 2, 1).reshape(w.shape)                 # (C_out, C_in/G, kh, kw)
         db = dy_g.sum(axis=(0, 3)).reshape(w.shape[0])                # (7) (C_out,)
         if not wants_dx:
             return None, dw, db
-        dx_pad = _col2im(_tap_matrices(w, groups), dy_g, (h_out, w_out), padded, stride,
-                         dilation)                                    # (6) (N, C_in, Hp, Wp)
+        dx_pad = col2im(tap_matrices(w, groups), dy_g, (h_out, w_out), padded, stride,
+                        dilation)                                     # (6) (N, C_in, Hp, Wp)
         (top, _), (left, _) = pads
         dx = dx_pad[:, :, top:top + h, left:left + w_in]              # (N, C_in, H, W)
         return dx.reshape(input.shape), dw, db
@@ -123,8 +105,8 @@ def _conv2d_loops(input: Tensor, weight: Tensor, bias: Tensor | None = None,
     For each output pixel y[n, o, i, j]: start from b[o], then add W[o, c, u, v] times the
     input pixel under kernel tap (u, v), for every in-channel c of o's group (equation 2).
     """
-    x, (sh, sw), pads, (dh, dw) = _arguments(input, weight, bias, stride, padding, dilation,
-                                             groups)
+    x, (sh, sw), pads, (dh, dw) = parity.check_conv2d(input, weight, bias, stride, padding,
+                                                      dilation, groups)
     w = weight.array
     c_out, c_group, kh, kw = w.shape
     x_pad = np.pad(x, ((0, 0), (0, 0), *pads))                        # (1)
@@ -132,7 +114,7 @@ def _conv2d_loops(input: Tensor, weight: Tensor, bias: Tensor | None = None,
     w_out = (x_pad.shape[3] - dw * (kw - 1) - 1) // sw + 1
     y = np.zeros((x.shape[0], c_out, h_out, w_out), dtype=x.dtype)
     for n, o, i, j in np.ndindex(*y.shape):
-        first = o // (c_out // groups) * c_group                     # o's group's first in-channel
+        first = o // (c_out // groups) * c_group                      # g C_in/G in (2)
         total = x.dtype.type(0) if bias is None else bias.array[o]
         for c, u, v in np.ndindex(c_group, kh, kw):                  # (2)
             total += w[o, c, u, v] * x_pad[n, first + c, sh * i + dh * u, sw * j + dw * v]
@@ -148,12 +130,9 @@ class Conv2d(Module):
                  dilation: int | _Pair = 1, groups: int = 1, bias: bool = True) -> None:
         super().__init__()
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
-        self.kernel_size = _pair(kernel_size, "kernel_size", "Conv2d")
-        self.stride = _pair(stride, "stride", "Conv2d")
-        self.padding = padding if isinstance(padding, str) else _pair(padding, "padding", "Conv2d")
-        self.dilation = _pair(dilation, "dilation", "Conv2d")
-        _check_module(in_channels, out_channels, groups)
-        _check_padding_string(self.padding, self.stride, ValueError)
+        # torch's refusals (ValueError, as its _ConvNd); the sizes as (height, width)
+        self.kernel_size, self.stride, self.padding, self.dilation = parity.check_conv2d_module(
+            in_channels, out_channels, groups, kernel_size, stride, padding, dilation)
         shape = (out_channels, in_channels // groups, *self.kernel_size)
         self.register_parameter("weight", Tensor(_init.kaiming_uniform(shape), requires_grad=True))
         b = Tensor(_init.bias_uniform(out_channels, shape), requires_grad=True) if bias else None
@@ -164,34 +143,4 @@ class Conv2d(Module):
                       self.groups)
 
     def extra_repr(self) -> str:
-        return _conv_repr(self)
-
-
-# -- arguments and torch's refusals ----------------------------------------------------------
-
-def _arguments(input: Tensor, weight: Tensor, bias: Tensor | None, stride: int | _Pair,
-               padding: int | _Pair | str, dilation: int | _Pair,
-               groups: int) -> tuple[np.ndarray, _Pair, _Pads, _Pair]:
-    """Check the call as torch does; return x as a batch, stride, pads and dilation."""
-    x = _batched(input, "conv2d")
-    stride, dilation = _pair(stride, "stride", "conv2d"), _pair(dilation, "dilation", "conv2d")
-    _check_padding_string(padding, stride, RuntimeError)
-    pair = (0, 0) if isinstance(padding, str) else _pair(padding, "padding", "conv2d")
-    _check_numbers(groups, stride, dilation, pair)
-    _check_weight(weight, groups, x.shape, bias, transposed=False)
-    if bias is not None:  # torch compares b's dtype next; W's only in its kernel (no bool)
-        _check_dtypes(x, weight=None, bias=bias)
-    if padding == "same":
-        pads = _same_pads(weight.shape[2:], dilation)
-    else:
-        pads = ((pair[0], pair[0]), (pair[1], pair[1]))              # "valid" is (0, 0)
-    padded = tuple(x.shape[2 + i] + sum(pads[i]) for i in range(2))
-    kernel = tuple(dilation[i] * (weight.shape[2 + i] - 1) + 1 for i in range(2))
-    if padded[0] < kernel[0] or padded[1] < kernel[1]:
-        raise RuntimeError(
-            f"Calculated padded input size per channel: ({padded[0]} x {padded[1]}). Kernel "
-            f"size: ({kernel[0]} x {kernel[1]}). Kernel size can't be greater than actual "
-            "input size")
-    _check_bool(x, "slow_conv2d_cpu")
-    _check_dtypes(x, weight, bias)
-    return x, stride, pads, dilation
+        return parity.extra_repr(self)

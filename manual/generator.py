@@ -15,11 +15,11 @@ words w, in order:
                    z1 = r cos(theta), z2 = r sin(theta)      two normal values
                    normal_(mean, std) = z std + mean
 
-Elements are drawn in memory order. Quirks that change numbers: (6) has two paths in torch, one for fewer than 16 elements (in
-double precision, keeping z2 for the next draw) and one for blocks of 16 (all uniforms
-first, lane j paired with lane j + 8, the last 16 values redrawn when the size is not a
-multiple of 16); manual/_parity/generator.py has both, to the bit. A DataLoader's shuffle,
-dropout's masks and initial weights come from the same stream, so each moves it.
+Elements are drawn in memory order. Quirks that change numbers: (6) has two paths in torch,
+one for fewer than 16 elements (in double precision, keeping z2 for the next draw) and one
+for blocks of 16 (all uniforms first, lane j paired with lane j + 8, the last 16 values
+redrawn when the size is not a multiple of 16); manual/_parity/generator.py has both. A
+DataLoader's shuffle, dropout's masks and initial weights come from the same stream.
 
 Reference: aten/src/ATen/CPUGeneratorImpl.cpp, aten/src/ATen/core/TransformationHelper.h
 (``uniform_real``, ``uniform_int_from_to``), aten/src/ATen/core/DistributionsHelper.h,

@@ -1,41 +1,29 @@
 """linear: an affine map y = x W^T + b, and the module that holds W and b.
 
-Forward, for x of shape (*, in_features):
+Forward, for x of shape (*, in_features), W (out_features, in_features), b (out_features,):
 
-1. y = x W^T + b                            y: (*, out_features)
+1. y = x W^T + b                            (*, in) @ (in, out) + (out,)  -> (*, out)
 
 Backward, given dL/dy (written dy) and flattening the batch dims * into one of size B:
 
 2. dx = dy W                                (*, out) @ (out, in)  -> (*, in)
 3. dW = dy^T x                              (out, B) @ (B, in)    -> (out, in)
 4. db = sum of dy over the batch dims       (B, out)              -> (out,)
-   (a b of another shape that broadcasts: dy summed to b's shape)
 
-With b, torch computes (1) as one addmm, b expanded to (B, out), for a 2-d x, and for any
-other contiguous x when b is 1-d once its 1s are squeezed out; otherwise as x W^T, then
-b added in place, which b may not grow (``_fused``).
+Quirks of torch that change the result:
 
-A 1-d weight w, of shape (in_features,), is torch's matmul(x, w): one dot product per row of
-x and no out dim (a 1-d x gives a 0-d y). A b, where torch takes one, is added afterwards, in
-place:
-
-5. y = x w                                  (*, in) @ (in,)       -> (*)
-6. dx = dy w                                (*, 1) * (in,)        -> (*, in): an outer product
-7. dw = dy^T x                              (B,) @ (B, in)        -> (in,)
-8. y = y + b, in place                      b broadcast to y's shape, never growing it
-9. db = dy summed back to b's shape
-
-torch refuses b wherever its fused path would add it, addmm(b, x_2d, w.t()): the t() of a
-1-d w is still a vector, and addmm needs a matrix ("mat2 must be a matrix"). That path takes
-every 2-d x with a b, and any other x that is contiguous when b is 1-d (or 1-d once squeezed)
-and contiguous; a 0-d b, a b of more dims, or a strided x goes the matmul way instead.
+* (1) torch adds b inside one addmm where it can (a 2-d x, or a contiguous x and a 1-d b),
+  otherwise after the product, in place: y.add_(b). There a b of another dtype is summed in
+  the dtype torch promotes to and rounded back to y's.
+* (4) a b of another shape that broadcasts to y gets dy summed to its shape.
+* A 1-d W, of shape (in_features,), is torch's matmul(x, w): one dot product per row of x and
+  no out dim (manual/_parity/linear.py, ``vector_weight``).
 
 ``Linear(in_features, out_features)`` starts W and b as torch does: both from
 U(-1/sqrt(in_features), 1/sqrt(in_features)), weight drawn first (manual/_init.py).
 
 Reference: torch/nn/modules/linear.py (``Linear``), torch/nn/functional.py (``linear``),
-aten/src/ATen/native/Linear.cpp (``linear``: the fused addmm path, else matmul then add_),
-derivatives.yaml (``addmm``, ``mm``, ``dot``, ``mv``, ``add``).
+aten/src/ATen/native/Linear.cpp (``linear``), derivatives.yaml (``addmm``, ``mm``).
 """
 
 from __future__ import annotations
@@ -46,61 +34,38 @@ import numpy as np
 
 from manual import _init
 from manual._module import Module
-from manual._parity.dtypes import casts_down as _casts_down
-from manual._parity.dtypes import result_dtype as _result_dtype
-from manual._parity.dtypes import torch_name as _torch_name
-from manual._parity.engine import check_broadcast as _check_broadcast
+from manual._parity import linear as parity
 from manual.graph import needed, record
 from manual.tensor import Tensor
 
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
-    """y = x W^T + b for x of shape (*, in_features), W (out, in), b (out,); a 1-d W: (5)-(9)."""
-    if weight.ndim == 1:
-        return _linear_1d_weight(input, weight, bias)
-    _check(input, weight, bias)
+    """y = x W^T + b for x of shape (*, in_features), W (out, in), b (out,)."""
+    if weight.ndim == 1:  # torch's matmul form: y = x w, one dot product per row of x
+        return parity.vector_weight(input, weight, bias)
+    parity.check(input, weight, bias)  # torch's refusals, in its order
+    fused = parity.fused(input, bias)  # torch's path: b inside one addmm, or added after
     x, w = input.array, weight.array
-    rows = math.prod(x.shape[:-1])                                # B, the batch dims as one
-    y = x @ w.T                                                   # (1) (*, out)
-    fused = bias is not None and _fused(input, bias)
-    if fused:  # addmm: b broadcast to (B, out), then viewed as y
-        y = (y.reshape(rows, w.shape[0]) + bias.array).reshape(y.shape)  # (1)
-    elif bias is not None:  # y.add_(b): b never grows y
-        y = _added(y, bias)                                       # (1)
+    rows = math.prod(x.shape[:-1])                # B, the batch dims as one
+    y = x @ w.T                                   # (1) (*, in) @ (in, out) -> (*, out)
+    if bias is not None:
+        y = parity.add_bias(y, bias, fused)       # (1) y + b, added as torch's path adds it
     wants_dx = input.requires_grad  # a batch of data does not: torch skips (2) then too
 
-    def derivative(dy):
-        dy_2d = dy.reshape(rows, w.shape[0])                      # (B, out)
-        x_2d = x.reshape(rows, w.shape[1])                        # (B, in)
-        dx = dy @ w if wants_dx else None                         # (2) (*, in)
-        dw = dy_2d.T @ x_2d                                       # (3) (out, in)
-        if bias is not None and bias.shape == w.shape[:1]:
-            return dx, dw, dy_2d.sum(axis=0)                      # (4) (out,)
-        # (4) for a b of another shape: backward sums dy to it, from addmm's (B, out) or
-        # from y's own shape
-        return dx, dw, dy_2d if fused else dy
+    def derivative(dy: np.ndarray) -> tuple[np.ndarray | None, ...]:
+        dy_2d = dy.reshape(rows, w.shape[0])      # (B, out)
+        x_2d = x.reshape(rows, w.shape[1])        # (B, in)
+        dx = dy @ w if wants_dx else None         # (2) (*, out) @ (out, in) -> (*, in)
+        dw = dy_2d.T @ x_2d                       # (3) (out, B) @ (B, in) -> (out, in)
+        if bias is None:
+            return dx, dw
+        if bias.shape == w.shape[:1]:
+            return dx, dw, dy_2d.sum(axis=0)      # (4) (B, out) -> (out,)
+        return dx, dw, dy_2d if fused else dy     # (4) any other b: the engine sums dy to it
 
     inputs = (input, weight) if bias is None else (input, weight, bias)
-    return record(_node_name(input, bias), y, inputs, derivative, saves=True,
+    return record(parity.node_name(input, bias), y, inputs, derivative, saves=True,
                   reads=needed((input, weight), (weight, input)))
-
-
-def _node_name(input: Tensor, bias: Tensor | None) -> str:
-    """The node torch leaves on top: a 2-d x is one addmm (or mm without b); for other ranks
-    x is flattened to 2-d and viewed back (torch's matmul: an unsafe view, or a squeeze for a
-    1-d x; with b on the fused path, addmm and a view); a b off that path is added after."""
-    if input.ndim == 2:
-        return "AddmmBackward0" if bias is not None else "MmBackward0"
-    if bias is not None:
-        return "ViewBackward0" if _fused(input, bias) else "AddBackward0"
-    return "SqueezeBackward4" if input.ndim == 1 else "UnsafeViewBackward0"
-
-
-def _fused(input: Tensor, bias: Tensor) -> bool:
-    """Does torch hand b to addmm, with x flattened to (B, in)? For a 2-d x always; for
-    other ranks when x is contiguous and b is 1-d, or 1-d once its 1s are squeezed out, and
-    contiguous. Otherwise it computes x W^T and then adds b in place."""
-    return input.ndim == 2 or (_fusable(bias) and _contiguous(input))
 
 
 class Linear(Module):
@@ -108,11 +73,7 @@ class Linear(Module):
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True) -> None:
         super().__init__()
-        if min(in_features, out_features) < 0:
-            raise RuntimeError(
-                f"Trying to create tensor with negative dimension "
-                f"{min(in_features, out_features)}: [{out_features}, {in_features}] "
-                f"(in_features={in_features}, out_features={out_features})")
+        parity.check_features(in_features, out_features)  # torch's refusal of a negative size
         self.in_features = in_features
         self.out_features = out_features
         shape = (out_features, in_features)
@@ -126,186 +87,3 @@ class Linear(Module):
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
                 f"bias={self.bias is not None}")
-
-
-def _check(input: Tensor, weight: Tensor, bias: Tensor | None) -> None:
-    """torch's refusals, in its order: x and W of one dtype (and b, on the fused path), x's
-    last dim equal to W's second, b expandable into addmm, a product of bools (_check_bool),
-    and off the fused path, what y.add_(b) refuses."""
-    fused = bias is not None and _fused(input, bias)
-    _check_dtype(input, "weight", weight)
-    if fused and bias.dtype != input.dtype:  # addmm's check: self is b, mat2 is W^T
-        raise RuntimeError(f"self and mat2 must have the same dtype, but got "
-                           f"{_torch_name(bias.dtype)} and {_torch_name(input.dtype)}: input "
-                           f"{input.dtype}, bias {bias.dtype}")
-    _check_at_least_1d(input, weight)
-    if weight.ndim != 2 or input.shape[-1] != weight.shape[-1]:
-        rows, cols = math.prod(input.shape[:-1]), input.shape[-1]
-        raise RuntimeError(
-            f"mat1 and mat2 shapes cannot be multiplied ({rows}x{cols} and "
-            f"{'x'.join(map(str, weight.shape[::-1]))}): input of size {list(input.shape)}, "
-            f"weight of size {list(weight.shape)}"
-        )
-    out_shape = input.shape[:-1] + weight.shape[:1]
-    if fused:
-        _check_expand(bias, (math.prod(input.shape[:-1]), weight.shape[0]), out_shape)
-    if input.dtype == bool and math.prod(out_shape) > 0:
-        _check_bool(input, weight, bias)
-    if bias is not None and not fused:
-        _check_in_place_add(out_shape, input.dtype, bias)
-
-
-def _check_bool(input: Tensor, weight: Tensor, bias: Tensor | None) -> None:
-    """torch has no bool kernel for its matrix product, which it skips when there is nothing
-    to add up (in_features = 0); even then its fused path refuses b: addmm scales b by the
-    integer 1, and a bool y cannot hold the integer result."""
-    sizes = f": input of size {list(input.shape)}, weight of size {list(weight.shape)}"
-    if input.shape[-1]:
-        raise NotImplementedError(f'"addmm_impl_cpu_" not implemented for \'Bool\'{sizes}')
-    if bias is not None and _fused(input, bias):
-        raise RuntimeError(f"result type Long can't be cast to the desired output type Bool"
-                           f"{sizes}, bias of size {list(bias.shape)}")
-
-
-def _check_dtype(input: Tensor, name: str, t: Tensor | None) -> None:
-    if t is not None and t.dtype != input.dtype:
-        raise RuntimeError(
-            f"linear(): input and {name} must have the same dtype, but got input "
-            f"{input.dtype} and {name} {t.dtype}"
-        )
-
-
-def _check_at_least_1d(input: Tensor, weight: Tensor) -> None:
-    if input.ndim == 0 or weight.ndim == 0:
-        raise RuntimeError(
-            f"both arguments to linear need to be at least 1D, but they are {input.ndim}D and "
-            f"{weight.ndim}D: input of size {list(input.shape)}, weight of size "
-            f"{list(weight.shape)}")
-
-
-def _check_expand(bias: Tensor, target: tuple[int, int], out_shape: tuple[int, ...]) -> None:
-    """addmm's expand of b to (B, out): at most 2 dims, each equal to the target's or 1."""
-    if bias.ndim > 2:
-        raise RuntimeError(f"expand(torch.{_torch_name(bias.dtype)}Tensor{{{list(bias.shape)}}}, "
-                           f"size={list(target)}): the number of sizes provided (2) must be "
-                           f"greater or equal to the number of dimensions in the tensor "
-                           f"({bias.ndim}): bias of size {list(bias.shape)}, output of size "
-                           f"{list(out_shape)}")
-    for i, size in reversed(list(enumerate(bias.shape, start=2 - bias.ndim))):
-        if size not in (1, target[i]):
-            raise RuntimeError(f"The expanded size of the tensor ({target[i]}) must match the "
-                               f"existing size ({size}) at non-singleton dimension {i}.  Target "
-                               f"sizes: {list(target)}.  Tensor sizes: {list(bias.shape)}: bias "
-                               f"of size {list(bias.shape)}, output of size {list(out_shape)}")
-
-
-# -- a 1-d weight: torch's matmul(x, w), then b added in place ---------------------------------
-
-_VECTOR_NODES = {1: "DotBackward0", 2: "MvBackward0"}  # more dims: mv of x flattened to 2-d,
-                                                      # viewed back (UnsafeViewBackward0)
-
-
-def _linear_1d_weight(input: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
-    """(5)-(9): y = x w, one dot product per row of x, then y + b as torch's y.add_(b)."""
-    _check_1d_weight(input, weight, bias)
-    x, w = input.array, weight.array
-    y = x @ w                                                     # (5) (*,)
-    wants_dx = input.requires_grad  # as in the 2-d case: no dx for a batch of data
-
-    def derivative(dy):
-        x_2d = x.reshape(dy.size, w.size)                         # (B, in), B = 1 for a 1-d x
-        dx = dy[..., None] * w if wants_dx else None              # (6) (*, in)
-        dw = dy.reshape(-1) @ x_2d                                # (7) (B,) @ (B, in) -> (in,)
-        return dx, dw
-
-    name = _VECTOR_NODES.get(input.ndim, "UnsafeViewBackward0")
-    xw = record(name, y, (input, weight), derivative, saves=True,
-                reads=needed((input, weight), (weight, input)))
-    return xw if bias is None else _add_in_place(xw, bias)
-
-
-def _add_in_place(y: Tensor, bias: Tensor) -> Tensor:
-    """(8)-(9), torch's y.add_(b): summed in the dtype torch's promotion picks, kept in y's.
-    So a float64 b is added to a float32 y in float64 and rounded to float32, but a 0-d b
-    ranks below a y with dims: it is rounded to float32 first."""
-    _check_in_place_add(y.shape, y.dtype, bias)
-    out = _added(y.array, bias)                                   # (8)
-
-    def derivative(dy):
-        return dy, dy  # (9) the engine sums dy back to b's shape and casts it to b's dtype
-
-    return record("AddBackward0", out, (y, bias), derivative)
-
-
-def _check_1d_weight(input: Tensor, weight: Tensor, bias: Tensor | None) -> None:
-    """torch's refusals, in its order: _check's dtype and rank checks, a b on the fused path
-    (its dtype first, as addmm checks), then matmul's: x's last dim must be w's size, and dot
-    and mv have no bool kernel (mv returns before it for an empty x)."""
-    _check_dtype(input, "weight", weight)
-    _check_at_least_1d(input, weight)
-    sizes = f": input of size {list(input.shape)}, weight of size {list(weight.shape)}"
-    if bias is not None and _fused(input, bias):
-        _check_dtype(input, "bias", bias)
-        raise RuntimeError(f"mat2 must be a matrix, got 1-D tensor{sizes}, bias of size "
-                           f"{list(bias.shape)}")
-    if input.shape[-1] != weight.shape[0]:
-        raise RuntimeError(_size_mismatch(input, weight.shape[0]) + sizes)
-    if input.dtype == bool and (input.ndim == 1 or input.array.size):
-        kernel = "dot" if input.ndim == 1 else "addmv_impl_cpu"
-        raise NotImplementedError(f'"{kernel}" not implemented for \'Bool\'{sizes}')
-
-
-def _check_add_shapes(y_shape: tuple[int, ...], bias: Tensor) -> None:
-    """y.add_(b)'s shapes: b broadcasts to y, and does not grow it."""
-    sizes = f": bias of size {list(bias.shape)}, output of size {list(y_shape)}"
-    try:
-        _check_broadcast(y_shape, bias.shape)  # torch's message: tensor a is y, tensor b is b
-    except RuntimeError as error:
-        raise RuntimeError(f"{error}{sizes}") from None
-    shape = np.broadcast_shapes(y_shape, bias.shape)
-    if shape != y_shape:
-        raise RuntimeError(f"output with shape {list(y_shape)} doesn't match the broadcast "
-                           f"shape {list(shape)}{sizes}")
-
-
-def _fusable(bias: Tensor) -> bool:
-    """Would torch hand b to the fused path? 1-d, or 1-d once squeezed, and contiguous."""
-    return 1 in (bias.ndim, np.squeeze(bias.array).ndim) and _contiguous(bias)
-
-
-def _contiguous(t: Tensor) -> bool:
-    """torch's is_contiguous: NumPy's flag follows the same rule (size-1 dims do not count)."""
-    return t.array.flags.c_contiguous
-
-
-def _size_mismatch(input: Tensor, n: int) -> str:
-    """dot's message for a 1-d x, mv's for x flattened to 2-d."""
-    if input.ndim == 1:
-        return (f"inconsistent tensor size, expected tensor [{input.shape[0]}] and src [{n}] "
-                f"to have the same number of elements, but got {input.shape[0]} and {n} "
-                f"elements respectively")
-    rows = math.prod(input.shape[:-1])
-    return f"size mismatch, got input ({rows}), mat ({rows}x{input.shape[-1]}), vec ({n})"
-
-
-def _check_in_place_add(y_shape: tuple[int, ...], y_dtype: np.dtype, bias: Tensor) -> None:
-    """torch's refusals of y.add_(b): shapes that do not broadcast, a b that would grow y, and
-    a sum of a higher kind than y (a float b for an integer y, an integer b for a bool y)."""
-    _check_add_shapes(y_shape, bias)
-    dtype = _add_dtype(y_shape, y_dtype, bias)
-    if _casts_down(dtype, y_dtype):
-        raise RuntimeError(f"result type {_torch_name(dtype)} can't be cast to the "
-                           f"desired output type {_torch_name(y_dtype)}: bias "
-                           f"{bias.dtype}, output {y_dtype}")
-
-
-def _added(y: np.ndarray, bias: Tensor) -> np.ndarray:
-    """y + b as torch's y.add_(b) computes it: in torch's promoted dtype, kept in y's."""
-    dtype = _add_dtype(y.shape, y.dtype, bias)
-    total = y.astype(dtype, copy=False) + bias.array.astype(dtype, copy=False)
-    return total.astype(y.dtype, copy=False)
-
-
-def _add_dtype(y_shape: tuple[int, ...], y_dtype: np.dtype, bias: Tensor) -> np.dtype:
-    """The dtype torch sums y + b in: its promotion, where a 0-d b ranks below a y with dims."""
-    return _result_dtype(np.empty((0,) * len(y_shape), y_dtype), bias)

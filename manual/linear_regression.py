@@ -23,8 +23,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from manual._parity.mse_loss import broadcast_shape
 from manual.creation import tensor
-from manual.mse_loss import _broadcast_shape
 from manual.tensor import Tensor
 
 # The book's eleven readings: Celsius, and the unknown thermometer's units.
@@ -66,7 +66,7 @@ def training_loop(n_epochs: int, learning_rate: float, params: Tensor, t_u: Tens
     """Plain gradient descent on [w, b]; returns the fitted params."""
     # arrays as torch.tensor would make them: Python floats become float32
     params, t_u, t_c = (tensor(a).array for a in (params, t_u, t_c))
-    _broadcast_shape(t_u.shape, t_c.shape, ("t_u", "t_c"))         # torch's refusal, if any
+    broadcast_shape(t_u.shape, t_c.shape, ("t_u", "t_c"))          # torch's refusal, if any
     for _ in range(n_epochs):
         w, b = params
         t_p = model(t_u, w, b)

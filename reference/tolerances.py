@@ -142,6 +142,7 @@ PIECES: dict[str, str] = {
     "adam": "faithful_sqrt",
     "adam_second_moment": "exact",     # v and v_max: a result of adam with its own kind
     "grad_accumulation": "training",
+    "generator": "exact",
 }
 
 # With torch on CUDA, other kernels run. Where one rounds otherwise than the CPU kernel that

@@ -15,6 +15,7 @@ from hypothesis.extra import numpy as hnp
 import manual
 import manual.cross_entropy
 import torch_native.cross_entropy
+from manual._parity import cross_entropy as ce_parity
 from reference.scales import CrossEntropyCase, cross_entropy_scales
 from tests.helpers import assert_twins_agree
 from tests.strategies import MAX_TERMS, arrays, dtypes
@@ -316,10 +317,9 @@ def test_class_weights_are_a_buffer_in_the_state_dict():
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("reduction", REDUCTIONS)
-def test_one_hot_fast_path_gives_the_general_bits(dtype, reduction):
-    # torch-free: unweighted class targets with nothing ignored take _one_hot_cross_entropy;
-    # its loss and gradient equal _cross_entropy's bit for bit, extreme logits included
-    ce = manual.cross_entropy
+def test_common_case_gives_the_general_paths_bits(dtype, reduction):
+    # torch-free: unweighted class targets with nothing ignored take the piece's (2)-(4); its
+    # loss and gradient equal the general path's (5)-(9) bit for bit, extreme logits included
     rng = np.random.default_rng(0)
     specials = np.array([np.nan, np.inf, -np.inf, 1e4, -1e4, 0.0, -0.0], dtype)
     for n, c in [(1, 1), (7, 3), (128, 10), (5, 40)]:
@@ -327,11 +327,11 @@ def test_one_hot_fast_path_gives_the_general_bits(dtype, reduction):
         x.flat[rng.integers(0, x.size, max(1, x.size // 20))] = rng.choice(specials)
         for target_dtype in (np.int64, np.uint8):
             t = manual.tensor(rng.integers(0, c, n).astype(target_dtype))
-            assert ce._one_hot_case(manual.tensor(x), t, None, -100, 0.0, False)
+            assert ce_parity.common_case(manual.tensor(x), t, None, -100, 0.0)
             g = rng.standard_normal(n if reduction == "none" else ()).astype(dtype)
             results = []
-            for run in (ce._one_hot_cross_entropy,
-                        lambda x, t, r: ce._cross_entropy(x, t, None, -100, r, 0.0, False)):
+            for run in (lambda x, t, r: manual.cross_entropy.cross_entropy(x, t, reduction=r),
+                        lambda x, t, r: ce_parity.general_path(x, t, None, -100, r, 0.0)):
                 logits = manual.tensor(x, requires_grad=True)
                 with np.errstate(invalid="ignore"):  # inf - inf in both paths' log-softmax
                     loss = run(logits, t, reduction)
@@ -340,20 +340,19 @@ def test_one_hot_fast_path_gives_the_general_bits(dtype, reduction):
             assert results[0] == results[1], (n, c, target_dtype)
 
 
-def test_one_hot_fast_path_is_taken_only_for_its_case():
-    ce = manual.cross_entropy
+def test_common_case_is_taken_only_for_its_case():
+    common = ce_parity.common_case
     x, t = manual.tensor(np.zeros((2, 3), np.float32)), manual.tensor(np.array([0, 2]))
-    assert ce._one_hot_case(x, t, None, -100, 0.0, False)
-    assert not ce._one_hot_case(x, t, manual.tensor(np.ones(3, np.float32)), -100, 0.0, False)
-    assert not ce._one_hot_case(x, t, None, 2, 0.0, False)           # a target ignored
-    assert not ce._one_hot_case(x, t, None, -100, 0.1, False)        # smoothing
-    assert not ce._one_hot_case(x, x, None, -100, 0.0, True)         # probabilities
-    assert not ce._one_hot_case(x[0], t[0], None, -100, 0.0, False)  # unbatched
+    assert common(x, t, None, -100, 0.0)
+    assert not common(x, t, manual.tensor(np.ones(3, np.float32)), -100, 0.0)
+    assert not common(x, t, None, 2, 0.0)                             # a target ignored
+    assert not common(x, t, None, -100, 0.1)                          # smoothing
+    assert not common(x, x, None, -100, 0.0)                          # probabilities
+    assert not common(x[0], t[0], None, -100, 0.0)                    # unbatched
     three_d = manual.tensor(np.zeros((2, 3, 1), np.float32))
-    assert not ce._one_hot_case(three_d, t.reshape(2, 1), None, -100, 0.0, False)
+    assert not common(three_d, t.reshape(2, 1), None, -100, 0.0)
     empty = manual.tensor(np.zeros((0, 3), np.float32))
-    assert not ce._one_hot_case(empty, manual.tensor(np.zeros(0, np.int64)), None, -100, 0.0,
-                                False)
+    assert not common(empty, manual.tensor(np.zeros(0, np.int64)), None, -100, 0.0)
 
 
 # Every combination of these inputs, targets, weights and options, each twin called on the

@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import manual
+import manual._parity.data_loader
 import manual.data_loader
 import manual.linear
 import torch_native.data_loader
@@ -124,9 +125,9 @@ def test_every_item_once_per_epoch(n, batch_size, seed):
 
 def test_large_randperm_is_a_permutation(monkeypatch):
     # torch-free: the 64-bit inside-out shuffle torch uses from N = 2^32 / 20 on, tried small
-    monkeypatch.setattr(manual.data_loader, "_SMALL_N", 0)
+    monkeypatch.setattr(manual._parity.data_loader, "SMALL_N", 0)
     for n in (1, 2, 7, 100):
-        order = manual.data_loader._randperm(n, np.random.RandomState(n))
+        order = manual._parity.data_loader.randperm(n, np.random.RandomState(n))
         assert sorted(order) == list(range(n))
 
 

@@ -23,8 +23,8 @@ from hypothesis.extra import numpy as hnp
 
 from reference.convert import to_numpy
 from reference.distance import normwise
+from tests.error_cases import MANUAL, TORCH
 from tests.helpers import assert_twins_agree
-from tests.test_errors import MANUAL, TORCH
 
 # sums of products of quarters: exact in float32 for the sizes drawn, whatever their order
 EXACT_ON_THE_GRID = ("linear", "mse_loss", "conv2d", "conv_transpose2d")

@@ -150,7 +150,7 @@ def test_optimizer_state_may_hold_torch_tensors_that_require_grad():
 
 
 def test_adam_first_moment_with_beta1_one_half_is_torchs_lerp_to_the_bit():
-    # adam._lerp: torch's lerp takes start + w (end - start) only for |w| < 1/2, and
+    # manual._parity.adam.lerp: torch's lerp takes start + w (end - start) only for |w| < 1/2, and
     # end - (1 - w)(end - start) from 1/2 on; the two round differently at w = 1/2
     rng = np.random.default_rng(5)
     p0, grads = rng.standard_normal(1000).astype(np.float32), rng.standard_normal(

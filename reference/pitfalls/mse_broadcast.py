@@ -52,8 +52,8 @@ PITFALL = Pitfall(
         "'Using a target size ... different to the input size') and carry on; the "
         "gradient is summed back to (N, 1) by the engine, so training runs, to the "
         "wrong answer: the weights go to 0 and the bias to the mean."),
-    manual_ref=("manual/mse_loss.py, the warning and `np.broadcast_arrays` before equation 1; "
-                "manual/backward.py, _sum_to (equation 3)"),
+    manual_ref=("manual/mse_loss.py, `parity.warn_if_broadcast` and `np.broadcast_to` before "
+                "equation 1; manual/backward.py, _sum_to (equation 3)"),
     buggy=buggy, fixed=fixed, symptom=symptom,
     shared=("spread of the predictions (std)",),  # the fixed MSE is rounding: 5e-9
     doctor="the UserWarning about a target size different to the input size",
