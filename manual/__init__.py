@@ -6,6 +6,8 @@
 it holds no logic.
 """
 
+import numpy as _np
+
 from manual._allocator import keep_freed_memory
 from manual.backward import backward
 from manual.blas import matmul, mm
@@ -49,8 +51,39 @@ from manual.indexing import (
     unsqueeze,
 )
 from manual.no_grad import enable_grad, is_grad_enabled, no_grad
-from manual.pointwise import abs, clamp, cos, exp, log, pow, relu, sigmoid, sin, sqrt, tanh, where
-from manual.reduction import argmax, argmin, max, mean, min, sum
+from manual.pointwise import (
+    abs,
+    add,
+    clamp,
+    cos,
+    div,
+    eq,
+    exp,
+    ge,
+    gt,
+    le,
+    log,
+    lt,
+    mul,
+    ne,
+    neg,
+    pow,
+    relu,
+    sigmoid,
+    sin,
+    sqrt,
+    sub,
+    tanh,
+    where,
+)
+from manual.reduction import argmax, argmin, equal, max, mean, min, sum
 from manual.tensor import Tensor, float32, float64, int64
+
+from manual import accelerator, backends, cuda, nn, optim, utils  # isort: skip (need the above)
+
+# torch's other names for its dtypes
+float, double, long = float32, float64, int64
+int32, int16, int8, uint8 = (_np.dtype(t) for t in (_np.int32, _np.int16, _np.int8, _np.uint8))
+int, bool = int32, _np.dtype(_np.bool_)
 
 keep_freed_memory()  # reuse freed memory across steps (manual/_allocator.py)

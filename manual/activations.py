@@ -37,10 +37,10 @@ from collections import OrderedDict
 from collections.abc import Iterator
 from typing import Any
 
-from manual._module import Module
 from manual._parity import activations as parity
 from manual._parity.engine import zero_where as _zero_where
 from manual.graph import record
+from manual.module import Module
 from manual.tensor import Tensor
 
 

@@ -45,10 +45,10 @@ from typing import Any
 
 import numpy as np
 
-from manual._optimizer import Optimizer
 from manual._parity import adam as parity
 from manual._parity.rounding import fma
 from manual.no_grad import enable_grad, no_grad
+from manual.optimizer import Optimizer
 from manual.tensor import Tensor
 
 

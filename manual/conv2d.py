@@ -34,7 +34,7 @@ and the right, as torch. An unbatched (C_in, H, W) input gives an unbatched outp
 
 ``Conv2d`` draws W with torch's kaiming_uniform_(a=sqrt(5)), which is U(-1/sqrt(fan_in),
 1/sqrt(fan_in)) with fan_in = C_in/G kh kw, then b from the same range: the bits torch draws
-from the same seed (manual/_init.py).
+from the same seed (manual/init.py).
 
 im2col and col2im are in manual/_conv.py, shared with conv_transpose2d; torch's checks of
 the arguments in manual/_parity/conv.py.
@@ -48,11 +48,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from manual import _init
 from manual._conv import _Pair, col2im, grouped, im2col, out_size, tap_matrices, weight_matrix
-from manual._module import Module
 from manual._parity import conv as parity
+from manual.creation import empty
 from manual.graph import record
+from manual.init import _reset_layer
+from manual.module import Module, Parameter
 from manual.tensor import Tensor
 
 
@@ -133,10 +134,12 @@ class Conv2d(Module):
         # torch's refusals (ValueError, as its _ConvNd); the sizes as (height, width)
         self.kernel_size, self.stride, self.padding, self.dilation = parity.check_conv2d_module(
             in_channels, out_channels, groups, kernel_size, stride, padding, dilation)
-        shape = (out_channels, in_channels // groups, *self.kernel_size)
-        self.register_parameter("weight", Tensor(_init.kaiming_uniform(shape), requires_grad=True))
-        b = Tensor(_init.bias_uniform(out_channels, shape), requires_grad=True) if bias else None
-        self.register_parameter("bias", b)
+        self.weight = Parameter(empty((out_channels, in_channels // groups, *self.kernel_size)))
+        self.register_parameter("bias", Parameter(empty(out_channels)) if bias else None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        _reset_layer(self.weight, self.bias)  # manual/init.py (5): W, then b, as torch draws
 
     def forward(self, input: Tensor) -> Tensor:
         return conv2d(input, self.weight, self.bias, self.stride, self.padding, self.dilation,

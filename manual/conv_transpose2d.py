@@ -40,7 +40,7 @@ one for a b of a higher kind, a float b for an integer x); db comes back in b's 
 
 ``ConvTranspose2d`` draws W (in_channels, out_channels/G, kh, kw) with kaiming_uniform_(
 a=sqrt(5)), torch taking fan_in from that layout: W.size(1) kh kw = C_out/G kh kw. Then b
-from U(-1/sqrt(fan_in), 1/sqrt(fan_in)), bit for bit as torch draws them (manual/_init.py).
+from U(-1/sqrt(fan_in), 1/sqrt(fan_in)), bit for bit as torch draws them (manual/init.py).
 
 Reference: torch/nn/modules/conv.py (``ConvTranspose2d``), torch/nn/functional.py
 (``conv_transpose2d``), aten/src/ATen/native/NaiveConvolutionTranspose2d.cpp
@@ -51,11 +51,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from manual import _init
 from manual._conv import _Pair, col2im, grouped, im2col, tap_matrices, weight_matrix
-from manual._module import Module
 from manual._parity import conv as parity
+from manual.creation import empty
 from manual.graph import record
+from manual.init import _reset_layer
+from manual.module import Module, Parameter
 from manual.tensor import Tensor
 
 
@@ -132,14 +133,16 @@ class ConvTranspose2d(Module):
                  dilation: int | _Pair = 1) -> None:
         super().__init__()
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
-        # torch's refusals (ValueError, as its _ConvNd); the sizes as (height, width)
         (self.kernel_size, self.stride, self.padding, self.output_padding, self.dilation) = (
             parity.check_conv_transpose2d_module(in_channels, out_channels, groups, kernel_size,
-                                                 stride, padding, output_padding, dilation))
-        shape = (in_channels, out_channels // groups, *self.kernel_size)
-        self.register_parameter("weight", Tensor(_init.kaiming_uniform(shape), requires_grad=True))
-        b = Tensor(_init.bias_uniform(out_channels, shape), requires_grad=True) if bias else None
-        self.register_parameter("bias", b)
+                                                 stride, padding, output_padding, dilation)
+        )  # torch's refusals (ValueError, as its _ConvNd); the sizes as (height, width)
+        self.weight = Parameter(empty((in_channels, out_channels // groups, *self.kernel_size)))
+        self.register_parameter("bias", Parameter(empty(out_channels)) if bias else None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        _reset_layer(self.weight, self.bias)  # manual/init.py (5): W, then b, as torch draws
 
     def forward(self, input: Tensor) -> Tensor:
         return conv_transpose2d(input, self.weight, self.bias, self.stride, self.padding,

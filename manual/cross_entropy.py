@@ -46,9 +46,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from manual._module import Module
 from manual._parity import cross_entropy as parity
 from manual.graph import record
+from manual.module import Module
 from manual.tensor import Tensor
 
 

@@ -13,21 +13,21 @@ so ``len(loader)`` is ceil(N / B), or floor(N / B) with drop_last. In (4) a tupl
 becomes a *list* of batched fields (torch's ``default_collate``). ``batch_size=None`` turns
 batching off: items come one at a time.
 
-Random draws, as torch makes them, from ``manual._init.generator()`` (the NumPy
-``RandomState`` that ``manual.manual_seed`` seeds: torch's 32-bit Mersenne Twister):
+Random draws, as torch makes them, from the generator that ``manual.manual_seed`` seeds
+(manual/generator.py: torch's 32-bit Mersenne Twister):
 
 5. every epoch, on ``iter(loader)``: one 64-bit draw (two 32-bit draws), the "base seed"
    torch hands to worker processes. It is drawn even with shuffle=False and no workers,
    so looping over a loader moves the generator that initial weights come from.
 6. shuffle, generator=None: at the first batch, seed = one 64-bit draw mod 2^63; a fresh
    generator seeded with it (torch keeps the seed's low 32 bits) shuffles
-7. the shuffle is torch's CPU ``randperm``: r = [0, 1, ..., N - 1]; for i = 0 .. N - 2:
-   z = (32-bit draw) mod (N - i); swap r[i] and r[i + z] (64-bit draws from N = 2^32 / 20)
+7. the shuffle is torch's ``randperm(N)``: r = [0, 1, ..., N - 1]; for i = 0 .. N - 2:
+   z = (32-bit draw) mod (N - i); swap r[i] and r[i + z]
 8. when the permutation runs out, torch draws a second one and yields none of it (its
    RandomSampler slices ``randperm(N)[:0]``). Only a generator of your own sees it.
 
-``generator``: a ``numpy.random.RandomState`` (torch: a ``torch.Generator``); from the
-same seed both give the same batches. The loader draws (5), a permutation (7) and an
+``generator``: a ``manual.Generator`` (torch: a ``torch.Generator``); from the same seed
+both give the same batches. The loader draws (5), a permutation (7) and an
 unused one (8) from it each epoch, instead of (5) and (6) from the global generator.
 
 Quirks: the last batch is smaller unless drop_last (N = 5, B = 2 gives [0, 1], [2, 3],
@@ -48,8 +48,8 @@ from typing import Any
 
 import numpy as np
 
-from manual import _init
 from manual._parity import data_loader as parity
+from manual.generator import Generator, default_generator, randperm
 from manual.graph import record
 from manual.tensor import Tensor
 
@@ -73,7 +73,7 @@ class DataLoader:
 
     def __init__(self, dataset: Any, batch_size: int | None = 1, shuffle: bool = False,
                  sampler: Iterable[int] | None = None, drop_last: bool = False,
-                 generator: np.random.RandomState | None = None) -> None:
+                 generator: Generator | None = None) -> None:
         parity.check(dataset, batch_size, shuffle, sampler, drop_last)  # torch's refusals
         if sampler is None:  # (1) the order of the items: 0 .. N - 1, or a shuffle
             sampler = _Sampler(dataset, shuffle, generator)
@@ -81,8 +81,7 @@ class DataLoader:
         self.sampler, self.generator = sampler, generator
 
     def __iter__(self) -> Iterator[Any]:
-        generator = self.generator if self.generator is not None else _init.generator()
-        parity.random64(generator)                                      # (5) the base seed
+        (self.generator or default_generator).random64(1)                # (5) the base seed
         return self._batches()
 
     def _batches(self) -> Iterator[Any]:
@@ -106,7 +105,7 @@ class _Sampler:
     a fresh permutation every epoch, drawn as torch's RandomSampler draws it."""
 
     def __init__(self, data_source: Any, shuffle: bool,
-                 generator: np.random.RandomState | None) -> None:
+                 generator: Generator | None) -> None:
         self.data_source, self.shuffle, self.generator = data_source, shuffle, generator
 
     def __iter__(self) -> Iterator[int]:
@@ -115,10 +114,10 @@ class _Sampler:
             yield from range(n)                                                 # (1)
             return
         if generator is None:
-            seed = parity.random64(_init.generator()) % 2**63                   # (6)
-            generator = np.random.RandomState(seed & 0xFFFF_FFFF)              # (6) low 32 bits
-        yield from parity.randperm(n, generator)                                # (1) (7)
-        parity.randperm(n, generator)                                           # (8) unused
+            seed = int(default_generator.random64(1)[0]) % 2**63                # (6)
+            generator = Generator().manual_seed(seed)                           # (6)
+        yield from randperm(n, generator=generator).tolist()                    # (1) (7)
+        randperm(n, generator=generator)                                        # (8) unused
 
     def __len__(self) -> int:
         return len(self.data_source)

@@ -20,7 +20,7 @@ Quirks of torch that change the result:
   no out dim (manual/_parity/linear.py, ``vector_weight``).
 
 ``Linear(in_features, out_features)`` starts W and b as torch does: both from
-U(-1/sqrt(in_features), 1/sqrt(in_features)), weight drawn first (manual/_init.py).
+U(-1/sqrt(in_features), 1/sqrt(in_features)), weight drawn first (manual/init.py).
 
 Reference: torch/nn/modules/linear.py (``Linear``), torch/nn/functional.py (``linear``),
 aten/src/ATen/native/Linear.cpp (``linear``), derivatives.yaml (``addmm``, ``mm``).
@@ -32,10 +32,11 @@ import math
 
 import numpy as np
 
-from manual import _init
-from manual._module import Module
 from manual._parity import linear as parity
+from manual.creation import empty
 from manual.graph import needed, record
+from manual.init import _reset_layer
+from manual.module import Module, Parameter
 from manual.tensor import Tensor
 
 
@@ -76,10 +77,12 @@ class Linear(Module):
         parity.check_features(in_features, out_features)  # torch's refusal of a negative size
         self.in_features = in_features
         self.out_features = out_features
-        shape = (out_features, in_features)
-        self.register_parameter("weight", Tensor(_init.kaiming_uniform(shape), requires_grad=True))
-        b = Tensor(_init.bias_uniform(out_features, shape), requires_grad=True) if bias else None
-        self.register_parameter("bias", b)
+        self.weight = Parameter(empty((out_features, in_features)))
+        self.register_parameter("bias", Parameter(empty(out_features)) if bias else None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        _reset_layer(self.weight, self.bias)  # manual/init.py (5): W, then b, as torch draws
 
     def forward(self, input: Tensor) -> Tensor:
         return linear(input, self.weight, self.bias)

@@ -28,9 +28,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from manual._module import Module
 from manual._parity import mse_loss as parity
 from manual.graph import record
+from manual.module import Module
 from manual.tensor import Tensor
 
 

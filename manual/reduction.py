@@ -146,3 +146,8 @@ def _axes(dim: Dims, ndim: int) -> tuple[int, ...]:
 def _unsqueeze(grad: np.ndarray, axes: tuple[int, ...], keepdim: bool) -> np.ndarray:
     """Put the reduced axes back as size 1, so grad broadcasts against the input."""
     return grad if keepdim else np.expand_dims(grad, axes)
+
+
+def equal(input: Tensor, other: Tensor) -> bool:
+    """Whole tensors: the same shape and the same values (a Python bool, no graph)."""
+    return input.shape == other.shape and bool(np.array_equal(input.array, other.array))

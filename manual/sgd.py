@@ -35,9 +35,9 @@ from typing import Any
 
 import numpy as np
 
-from manual._optimizer import Optimizer
 from manual._parity.rounding import fused_add
 from manual.no_grad import enable_grad, no_grad
+from manual.optimizer import Optimizer
 from manual.tensor import Tensor
 
 

@@ -297,6 +297,22 @@ class Tensor:
     def copy_(self, src: Tensor | np.ndarray) -> Tensor:
         return self._update_in_place(lambda a: np.copyto(a, np.asarray(src), casting="unsafe"))
 
+    def uniform_(self, a: float = 0.0, b: float = 1.0, *, generator: Any = None) -> Tensor:
+        """Fill with U(a, b) draws, as torch's generator makes them (manual/generator.py)."""
+        from manual._parity.generator import fill
+        from manual.generator import default_generator
+
+        gen = generator or default_generator
+        return fill(self, lambda n: gen.uniform(n, a, b, self.dtype))
+
+    def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator: Any = None) -> Tensor:
+        """Fill with N(mean, std^2) draws, as torch's generator makes them."""
+        from manual._parity.generator import fill
+        from manual.generator import default_generator
+
+        gen, contiguous = generator or default_generator, self.array.flags.c_contiguous
+        return fill(self, lambda n: gen.normal(n, mean, std, self.dtype, contiguous))
+
     def __setitem__(self, index: Any, value: Any) -> None:
         from manual.indexing import _numpy_index
 

@@ -20,10 +20,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from manual._module import Module
-from manual._optimizer import Optimizer
 from manual.backward import backward
+from manual.module import Module
 from manual.no_grad import no_grad
+from manual.optimizer import Optimizer
 from manual.tensor import Tensor
 
 

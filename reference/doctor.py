@@ -56,8 +56,8 @@ from rich.text import Text
 import manual
 import manual.adam
 import manual.cross_entropy
-from manual._module import Module as ManualModule
-from manual._optimizer import Optimizer as ManualOptimizer
+from manual.module import Module as ManualModule
+from manual.optimizer import Optimizer as ManualOptimizer
 from reference.convert import to_numpy
 from reference.pitfalls._lib import graph_nodes
 

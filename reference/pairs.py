@@ -71,7 +71,10 @@ def public_names(path: Path) -> list[str]:
 
 
 # The engine's files have no twin: torch's engine is C++. The pieces run on them.
-ENGINE = ("tensor", "graph", "pointwise", "reduction", "indexing", "blas", "creation", "device")
+ENGINE = ("tensor", "graph", "pointwise", "reduction", "indexing", "blas", "creation", "device",
+          "module", "optimizer")
+# torch's answers on a machine without a GPU (torch.cuda, torch.accelerator): nothing to pair
+NO_GPU = ("cuda", "accelerator")
 
 
 def discover() -> dict[str, Pair]:
@@ -85,7 +88,7 @@ def unpaired() -> list[Path]:
     lonely = []
     for here, there in ((MANUAL_DIR, NATIVE_DIR), (NATIVE_DIR, MANUAL_DIR)):
         for path in sorted(here.glob("*.py")):
-            if not path.stem.startswith("_") and path.stem not in ENGINE and \
+            if not path.stem.startswith("_") and path.stem not in ENGINE + NO_GPU and \
                     not (there / path.name).exists():
                 lonely.append(path)
     return lonely

@@ -11,7 +11,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import manual
-import manual._parity.data_loader
 import manual.data_loader
 import manual.linear
 import torch_native.data_loader
@@ -85,7 +84,7 @@ def test_shuffle_from_the_same_seed_as_torch(data, batch_size, drop_last, seed):
 
 @given(datasets(), st.integers(1, 8), st.booleans(), st.integers(0, 2**32 - 1))
 def test_own_generator_as_torch(data, batch_size, drop_last, seed):
-    generators = (np.random.RandomState(seed), torch.Generator().manual_seed(seed))
+    generators = (manual.Generator().manual_seed(seed), torch.Generator().manual_seed(seed))
     m_loader, t_loader = (
         twin.DataLoader(twin.TensorDataset(*(lib.tensor(a) for a in data)), batch_size,
                         shuffle=True, drop_last=drop_last, generator=generator)
@@ -121,14 +120,6 @@ def test_every_item_once_per_epoch(n, batch_size, seed):
     assert len(kept) == len(dropping) == n // batch_size
     assert all(len(b) == batch_size for b in kept)
     assert len(set(sum(kept, []))) == batch_size * (n // batch_size)
-
-
-def test_large_randperm_is_a_permutation(monkeypatch):
-    # torch-free: the 64-bit inside-out shuffle torch uses from N = 2^32 / 20 on, tried small
-    monkeypatch.setattr(manual._parity.data_loader, "SMALL_N", 0)
-    for n in (1, 2, 7, 100):
-        order = manual._parity.data_loader.randperm(n, np.random.RandomState(n))
-        assert sorted(order) == list(range(n))
 
 
 def test_user_sampler_as_torch():
@@ -220,7 +211,7 @@ def test_a_generator_shared_by_loaders_advances_as_torchs():
     # a one-item loader still draws its epoch's base seed and shuffles from the generator;
     # a second loader on the same generator then sees what torch's second loader sees
     orders = []
-    for (lib, twin), generator in zip(TWINS.values(), (np.random.RandomState(3),
+    for (lib, twin), generator in zip(TWINS.values(), (manual.Generator().manual_seed(3),
                                                        torch.Generator().manual_seed(3))):
         for n in (1, 6):
             data = twin.TensorDataset(lib.tensor(np.arange(n, dtype=np.float32)))

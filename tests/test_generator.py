@@ -129,6 +129,14 @@ def test_draws_are_in_range_and_a_permutation_is_a_permutation(seed, n):
     assert ((mg.randint(3, 9, (n,)).array >= 3) & (mg.randint(3, 9, (n,)).array < 9)).all()
 
 
+def test_the_large_randperm_is_a_permutation(monkeypatch):
+    # the 64-bit inside-out shuffle torch uses from n = 2^32 / 20 on, tried small
+    monkeypatch.setattr(mg.parity, "LARGE_PERMUTATION", 0)
+    for n in (1, 2, 7, 100):
+        order = mg.randperm(n, generator=mg.Generator().manual_seed(n)).array
+        assert sorted(order.tolist()) == list(range(n))
+
+
 @given(seeds, st.integers(1, 100))
 def test_the_same_seed_gives_the_same_draws_and_state_round_trips(seed, n):
     mg.manual_seed(seed)

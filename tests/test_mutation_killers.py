@@ -17,7 +17,7 @@ from manual._parity.rounding import fused_add
 
 
 def test_module_zero_grad_sets_grads_to_none_by_default():
-    # manual._module: Module.zero_grad(set_to_none=True), as torch.nn.Module's
+    # manual.module: Module.zero_grad(set_to_none=True), as torch.nn.Module's
     layer = manual.linear.Linear(2, 1)
     layer(manual.tensor([[1.0, 2.0]])).sum().backward()
     layer.zero_grad()
@@ -117,7 +117,7 @@ def test_zero_grad_in_place_detaches_a_gradient_that_requires_grad():
 
 
 def test_a_module_without_forward_is_refused_in_torchs_words():
-    from manual._module import Module
+    from manual.module import Module
 
     class Empty(Module):
         pass

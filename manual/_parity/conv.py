@@ -51,7 +51,7 @@ from manual._conv import _Pads, _Pair
 from manual._parity.dtypes import casts_down, torch_name
 
 if TYPE_CHECKING:
-    from manual._module import Module
+    from manual.module import Module
     from manual.tensor import Tensor
 
 

@@ -1,15 +1,10 @@
-"""The data loader at torch's edges: its refusals, randperm's draws, collate's other kinds.
+"""The data loader at torch's edges: its refusals, and collate's other kinds.
 
 * Refusals, in torch's order: a ``sampler`` with shuffle (``DataLoader.__init__``);
   ``batch_size=None`` with drop_last (the same); shuffle over an empty dataset
   (``RandomSampler.__init__``: ``num_samples``); a batch_size that is not a positive int (a
   bool is refused) and a drop_last that is not a bool (``BatchSampler.__init__``).
   ``TensorDataset`` refuses tensors of different first sizes with an AssertionError.
-* Draws: ``random64()`` is two 32-bit draws of the Mersenne Twister, the first as the high
-  half. ``randperm(n)`` on CPU, for n < 2^32 / 20: r = [0, 1, ..., n - 1]; for
-  i = 0 .. n - 2: z = (32-bit draw) mod (n - i); swap r[i] and r[i + z]. From
-  n = 214,748,364 on, 64-bit draws and the inside-out shuffle: for i = 0 .. n - 1:
-  z = (64-bit draw) mod (i + 1); r[i] = r[z]; r[z] = i.
 * Collation of what is not a tensor or a tuple of fields, in torch's order of checks:
   NumPy arrays and scalars are stacked as tensors, Python floats become a float64 tensor,
   Python ints an int64 one (bools a bool one), strings and bytes stay a sequence of them, a
@@ -20,9 +15,7 @@
 
 Reference: torch/utils/data/dataset.py (``TensorDataset``), dataloader.py (``DataLoader``),
 sampler.py (``RandomSampler``, ``BatchSampler``), _utils/collate.py (``collate``,
-``default_convert``), ATen/native/TensorFactories.cpp (``randperm_cpu``),
-ATen/core/DistributionsHelper.h and CPUGeneratorImpl.cpp (``random64``),
-ATen/native/TensorShape.cpp (``stack``).
+``default_convert``), ATen/native/TensorShape.cpp (``stack``).
 """
 
 from __future__ import annotations
@@ -35,7 +28,6 @@ import numpy as np
 from manual.creation import tensor
 from manual.tensor import Tensor, float64
 
-SMALL_N = 2**32 // 20  # randperm's switch to 64-bit draws (std::numeric_limits<uint32_t>)
 COLLATE_ERROR = ("default_collate: batch must contain tensors, numpy arrays, numbers, dicts "
                  "or lists; found {}")
 
@@ -67,33 +59,6 @@ def check_sizes(tensors: Sequence[Tensor]) -> None:
         if tensors[0].size(0) != t.size(0):
             raise AssertionError(f"Size mismatch between tensors: first dims "
                                  f"{tensors[0].size(0)} and {t.size(0)}")
-
-
-def random64(generator: np.random.RandomState) -> int:
-    """torch's ``random64()``: two 32-bit draws, the first as the high half."""
-    high, low = generator.randint(0, 2**32, size=2, dtype=np.uint32)  # raw 32-bit outputs
-    return (int(high) << 32) | int(low)
-
-
-def randperm(n: int, generator: np.random.RandomState) -> list[int]:
-    """torch's CPU randperm(n): a swap per position, each from one draw mod what is left."""
-    if n >= SMALL_N:
-        return randperm_inside_out(n, generator)
-    r = list(range(n))
-    draws = generator.randint(0, 2**32, size=max(n - 1, 0), dtype=np.uint32)  # (n - 1,)
-    offsets = draws % np.arange(n, 1, -1, dtype=np.uint64)   # (n - 1,): z_i = draw_i mod (n - i)
-    for i, z in enumerate(offsets.tolist()):
-        r[i], r[i + z] = r[i + z], r[i]
-    return r
-
-
-def randperm_inside_out(n: int, generator: np.random.RandomState) -> list[int]:
-    """randperm for n >= 2^32 / 20: item i goes to a place z <= i drawn with 64 bits."""
-    r = [0] * n
-    for i in range(n):
-        z = random64(generator) % (i + 1)
-        r[i], r[z] = r[z], i
-    return r
 
 
 def is_fields(elem: Any) -> bool:

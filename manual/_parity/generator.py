@@ -219,3 +219,22 @@ def check_randint(low: int, high: int) -> int:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got "
                            f"from={low} >= to={high}")
     return high - low
+
+
+def fill(t: Any, draw: Any) -> Any:
+    """Write ``draw(n)`` into t's elements in memory order (torch fills a strided view in
+    the order of its storage), as an in-place change."""
+    a = t.array
+    values = draw(a.size).astype(a.dtype, copy=False)
+    if a.flags.c_contiguous:
+        order = None
+    else:  # the elements' byte offsets, sorted
+        offsets = sum(np.indices(a.shape)[d] * a.strides[d] for d in range(a.ndim))
+        order = np.unravel_index(np.argsort(offsets, axis=None, kind="stable"), a.shape)
+
+    def write(array: np.ndarray) -> None:
+        if order is None:
+            array.reshape(-1)[...] = values
+        else:
+            array[order] = values
+    return t._update_in_place(write)

@@ -1,0 +1,13 @@
+"""manual.nn: torch.nn's names, each the object of a piece (manual/linear.py, ...).
+
+A namespace: it re-exports, and holds no logic.
+"""
+
+from manual.activations import ReLU, Sequential
+from manual.conv2d import Conv2d
+from manual.conv_transpose2d import ConvTranspose2d
+from manual.cross_entropy import CrossEntropyLoss
+from manual.linear import Linear
+from manual.module import Module, ModuleDict, ModuleList, Parameter
+from manual.mse_loss import MSELoss
+from manual.nn import functional, init, utils

@@ -1,0 +1,11 @@
+"""manual.nn.functional: torch.nn.functional's names, each the function of a piece.
+
+A namespace: it re-exports, and holds no logic.
+"""
+
+from manual.activations import relu
+from manual.conv2d import conv2d
+from manual.conv_transpose2d import conv_transpose2d
+from manual.cross_entropy import cross_entropy
+from manual.linear import linear
+from manual.mse_loss import mse_loss

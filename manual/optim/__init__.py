@@ -1,0 +1,8 @@
+"""manual.optim: torch.optim's names, each the optimizer of a piece (manual/sgd.py, ...).
+
+A namespace: it re-exports, and holds no logic.
+"""
+
+from manual.adam import Adam, AdamW
+from manual.optimizer import Optimizer
+from manual.sgd import SGD
