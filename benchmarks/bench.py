@@ -48,7 +48,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 import manual  # noqa: E402
-from reference.models import _twin  # noqa: E402
+from reference.debugging.models import _twin  # noqa: E402
 
 
 def paired_seconds(runs: dict[str, Callable[[], None]], rounds: int,

@@ -7,8 +7,9 @@ Each piece of the loop exists twice: by hand in NumPy (manual/) and as the real 
 from __future__ import annotations
 
 import argparse
+import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import torch
 from rich import box
@@ -16,11 +17,13 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from reference import checks, demo, doctor, models, pairs, show, trace
-from reference import draw as drawing
-from reference import site as reading_room
-from reference.pitfalls import PITFALLS
-from reference.pitfalls import view as pitfall_view
+from reference import checks, pairs
+from reference.debugging import doctor, models, trace
+from reference.teaching import demo, pictures, show
+from reference.teaching import draw as drawing
+from reference.teaching import site as reading_room
+from reference.teaching.pitfalls import PITFALLS
+from reference.teaching.pitfalls import view as pitfall_view
 
 EXAMPLES = """\
 examples:
@@ -100,7 +103,7 @@ def _parser() -> argparse.ArgumentParser:
                      help="where the torch loop runs, e.g. cuda (default: cpu)")
     run.set_defaults(run=_trace)
 
-    drawing.add_parsers(commands)
+    _add_draw_parsers(commands)
     commands.choices["draw"].set_defaults(run=_draw)
     run = commands.add_parser("site", help="build a static reading room: twins side by side")
     run.add_argument("--out", required=True, metavar="DIR", help="the folder to write")
@@ -120,6 +123,64 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--steps", type=_positive_int, default=5, help="default: 5")
     run.set_defaults(run=_doctor)
     return parser
+
+
+DRAW_EXAMPLES = """\
+examples:
+  dealias draw conv2d --in 5x5 --kernel 3 --stride 1 --padding 1
+  dealias draw conv2d --in 5x5 --kernel 3 --dilation 2 --out dilated.gif
+  dealias draw conv_transpose2d --in 3x3 --kernel 3 --stride 2 --padding 1
+  dealias draw graph                     the thermometer's loss, as DOT and a picture
+  dealias draw graph --expr "(a * b + a).sum()" --leaf a=1,2 --leaf b=3,4 --out ab.svg
+"""
+
+
+def _size(text: str) -> tuple[int, int]:
+    """"5x5", "4x6" or "3": a (height, width) of positive whole numbers."""
+    match = re.fullmatch(r"\s*(\d+)\s*(?:[xX]\s*(\d+))?\s*", text)
+    if not match or int(match[1]) < 1 or (match[2] is not None and int(match[2]) < 1):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a size: write HxW (5x5) or N")
+    return int(match[1]), int(match[2] or match[1])
+
+
+def _whole(low: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        if not re.fullmatch(r"\d+", text.strip()) or int(text) < low:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number >= {low}")
+        return int(text)
+    return parse
+
+
+def _add_draw_parsers(commands) -> None:
+    """``draw conv2d``, ``draw conv_transpose2d`` and ``draw graph`` under ``commands``."""
+    parser = commands.add_parser("draw", help="draw a convolution step by step, or a graph",
+                                 epilog=DRAW_EXAMPLES,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    kinds = parser.add_subparsers(dest="picture", required=True, metavar="PICTURE")
+    for name, help_text in (("conv2d", "the kernel window at every output element"),
+                            ("conv_transpose2d", "every input pixel stamping the kernel")):
+        one = kinds.add_parser(name, help=help_text, epilog=DRAW_EXAMPLES,
+                                  formatter_class=argparse.RawDescriptionHelpFormatter)
+        one.add_argument("--in", dest="size", type=_size, default=(5, 5) if name == "conv2d"
+                         else (3, 3), metavar="HxW",
+                         help=f"input size (default: {'5x5' if name == 'conv2d' else '3x3'})")
+        one.add_argument("--kernel", type=_size, default=(3, 3), metavar="KxK",
+                         help="kernel size, 3 or 3x2 (default: 3)")
+        for option, low in (("--stride", 1), ("--padding", 0), ("--dilation", 1)):
+            one.add_argument(option, type=_whole(low), default=1 if low else 0)
+        if name == "conv_transpose2d":
+            one.add_argument("--output-padding", type=_whole(0), default=0)
+        one.add_argument("--out", default=f"{name}.png", metavar="FILE",
+                         help=".png or .svg (summary and frames), .gif (animated frames)")
+    one = kinds.add_parser("graph", help="the manual engine's graph, gradients on the edges",
+                              epilog=DRAW_EXAMPLES,
+                              formatter_class=argparse.RawDescriptionHelpFormatter)
+    one.add_argument("--expr", help="a small expression over the leaves, e.g. '(a * b).sum()' "
+                     f"(allowed: {pictures.ALLOWED}); default: the thermometer's loss")
+    one.add_argument("--leaf", action="append", default=[], metavar="NAME=VALUES",
+                     help="a leaf for --expr: a=2, a=1,2,3 or m=1,2;3,4 (float32)")
+    one.add_argument("--out", default="graph.png", metavar="FILE",
+                     help=".png or .svg (and the DOT text beside it), or .dot")
 
 
 def _positive_int(text: str) -> int:
@@ -284,7 +345,7 @@ def _draw(args: argparse.Namespace, console: Console) -> int:
     with console.status(f"drawing {args.picture}"):
         try:
             written = drawing.draw(args)
-        except drawing.DrawError as error:
+        except pictures.DrawError as error:
             raise UsageError(str(error)) from None
     for path in written:
         console.print(f"written: {path}", highlight=False)

@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 import torch
 
-import reference.checkpoint as checkpoint
+import reference.debugging.checkpoint as checkpoint
 from reference.convert import to_manual, to_numpy, to_torch
+from reference.debugging.models import batches, build_model, build_optimizer
 from reference.distance import normwise
-from reference.models import batches, build_model, build_optimizer
 from tests.helpers import assert_twins_agree
 
 K, M = 6, 6  # steps before the checkpoint, steps after it

@@ -12,7 +12,7 @@ import pytest
 import torch
 
 import manual.linear
-import reference.models
+import reference.debugging.models
 from reference.cli import main
 
 
@@ -80,13 +80,13 @@ def test_check_names_a_broken_twin(monkeypatch, capsys):
 def test_trace_agrees_then_reports_a_planted_bug(monkeypatch, capsys):
     assert main(["trace", "--steps", "5"]) == 0
     assert "agree for all 5 steps" in capsys.readouterr().out
-    honest = reference.models.build_optimizer
+    honest = reference.debugging.models.build_optimizer
 
     def planted(name, side, params, lr=None):  # the manual loop's lr is 1% off
-        lr = reference.models.DEFAULT_LR[name] if lr is None else lr
+        lr = reference.debugging.models.DEFAULT_LR[name] if lr is None else lr
         return honest(name, side, params, lr * (1.01 if side == "manual" else 1))
 
-    monkeypatch.setattr(reference.models, "build_optimizer", planted)
+    monkeypatch.setattr(reference.debugging.models, "build_optimizer", planted)
     assert main(["trace", "--steps", "5"]) == 1
     out = capsys.readouterr().out
     assert "part at step 1, step:" in out

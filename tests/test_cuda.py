@@ -13,10 +13,11 @@ import torch
 
 import manual.sgd
 from manual._parity.rounding import fma
-from reference import checks, models, trace
+from reference import checks
 from reference.cli import main
 from reference.convert import to_numpy
-from reference.doctor import diagnose
+from reference.debugging import models, trace
+from reference.debugging.doctor import diagnose
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 

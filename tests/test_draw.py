@@ -11,8 +11,9 @@ import pytest
 import manual
 from manual.conv2d import conv2d
 from manual.conv_transpose2d import conv_transpose2d
-from reference import draw
+from reference import cli
 from reference.cli import main
+from reference.teaching import draw, pictures
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -21,7 +22,7 @@ PNG = b"\x89PNG\r\n\x1a\n"
 
 def test_conv2d_frames_by_hand():
     # x 3x3 of 1..4 and W 2x2 at stride 1: frame (0, 0) reads the top-left 2x2 window.
-    p = draw.conv2d_picture((3, 3), (2, 2))
+    p = pictures.conv2d_picture((3, 3), (2, 2))
     first = p.frames[0]
     assert first.out == (0, 0)
     assert [(row, col) for _, _, row, col in first.taps] == [(0, 0), (0, 1), (1, 0), (1, 1)]
@@ -36,7 +37,7 @@ def test_conv2d_frames_by_hand():
     ((4, 6), (1, 3), 3, 2, 1),
 ])
 def test_conv2d_frames_are_manual_conv2d(size, kernel, stride, padding, dilation):
-    p = draw.conv2d_picture(size, kernel, stride, padding, dilation)
+    p = pictures.conv2d_picture(size, kernel, stride, padding, dilation)
     y = conv2d(manual.tensor(p.x[None, None]), manual.tensor(p.weight[None, None]),
                stride=stride, padding=padding, dilation=dilation).array[0, 0]
     assert [f.out for f in p.frames] == list(np.ndindex(*y.shape))   # one frame per element
@@ -46,11 +47,11 @@ def test_conv2d_frames_are_manual_conv2d(size, kernel, stride, padding, dilation
 
 
 def test_conv2d_pictures_are_written(tmp_path):
-    p = draw.conv2d_picture((3, 3), (2, 2))
+    p = pictures.conv2d_picture((3, 3), (2, 2))
     written = draw.draw_conv2d(p, tmp_path / "c.png")
     assert [w.name for w in written] == ["c.png", "c-frames.png"]
     assert all(w.read_bytes()[:8] == PNG for w in written)
-    gif = draw.draw_conv2d(draw.conv2d_picture((2, 2), (2, 2)), tmp_path / "c.gif")
+    gif = draw.draw_conv2d(pictures.conv2d_picture((2, 2), (2, 2)), tmp_path / "c.gif")
     assert gif[0].read_bytes()[:6] == b"GIF89a" and gif[1].read_bytes()[:8] == PNG
 
 
@@ -64,7 +65,7 @@ def test_conv2d_pictures_are_written(tmp_path):
 ])
 def test_the_stamps_add_up_to_conv_transpose2d_and_conv2d_gradient(
         size, kernel, stride, padding, output_padding, dilation):
-    p = draw.conv_transpose2d_picture(size, kernel, stride, padding, output_padding, dilation)
+    p = pictures.conv_transpose2d_picture(size, kernel, stride, padding, output_padding, dilation)
     y = conv_transpose2d(manual.tensor(p.x[None, None]), manual.tensor(p.weight[None, None]),
                          stride=stride, padding=padding, output_padding=output_padding,
                          dilation=dilation).array[0, 0]
@@ -81,7 +82,7 @@ def test_the_stamps_add_up_to_conv_transpose2d_and_conv2d_gradient(
 
 
 def test_conv_transpose2d_picture_is_written(tmp_path):
-    p = draw.conv_transpose2d_picture((2, 2), (3, 3), stride=2, padding=1, output_padding=1)
+    p = pictures.conv_transpose2d_picture((2, 2), (3, 3), stride=2, padding=1, output_padding=1)
     written = draw.draw_conv_transpose2d(p, tmp_path / "t.png")
     assert written == [tmp_path / "t.png"] and written[0].read_bytes()[:8] == PNG
 
@@ -89,7 +90,7 @@ def test_conv_transpose2d_picture_is_written(tmp_path):
 # -- the graph -------------------------------------------------------------------------------
 
 def test_the_thermometer_graph_in_dot():
-    graph = draw.thermometer_graph()
+    graph = pictures.thermometer_graph()
     text = graph.dot()
     ops = [n.label for n in graph.nodes if n.grad is None]
     assert sorted(ops) == sorted(["MeanBackward0", "PowBackward0", "SubBackward0",
@@ -107,7 +108,7 @@ def test_the_thermometer_graph_in_dot():
 
 def test_edge_gradients_are_the_engines():
     # the gradients on the edges into a leaf add up to the .grad the engine's backward gives
-    graph = draw.expression_graph("(a * b + a).sum()", ["a=1,2", "b=3,4"])
+    graph = pictures.expression_graph("(a * b + a).sum()", ["a=1,2", "b=3,4"])
     into = {}
     for edge in graph.edges:
         into.setdefault(edge.target, []).append(edge.grad)
@@ -122,23 +123,24 @@ def test_edge_gradients_are_the_engines():
 def test_a_node_reached_twice_passes_on_the_sum():
     a = manual.tensor([0.5, 1.0], requires_grad=True)
     c = a.exp()
-    graph = draw.graph_of((c * c).sum(), {"a": a}, "(c * c).sum(), c = a.exp()")
+    graph = pictures.graph_of((c * c).sum(), {"a": a}, "(c * c).sum(), c = a.exp()")
     [into_a] = [e.grad for e in graph.edges if e.target == "leaf_a"]
     assert np.allclose(into_a, 2 * np.exp(2 * a.array), rtol=1e-6)  # both paths through c
     assert np.array_equal(into_a, a.grad.array)
 
 
 def test_graph_files(tmp_path):
-    written = draw.draw_graph(draw.thermometer_graph(), tmp_path / "g.png")
+    written = draw.draw_graph(pictures.thermometer_graph(), tmp_path / "g.png")
     assert written == [tmp_path / "g.png", tmp_path / "g.dot"]
     assert written[0].read_bytes()[:8] == PNG
     assert written[1].read_text().startswith("// loss_fn")
-    svg = draw.draw_graph(draw.expression_graph("a.exp().mean()", ["a=1,2"]), tmp_path / "e.svg")
+    graph = pictures.expression_graph("a.exp().mean()", ["a=1,2"])
+    svg = draw.draw_graph(graph, tmp_path / "e.svg")
     assert b"<svg" in svg[0].read_bytes()[:500]
 
 
 def test_the_levels_put_each_node_below_its_users():
-    graph = draw.thermometer_graph()
+    graph = pictures.thermometer_graph()
     level = draw.graph_levels(graph)
     for edge in graph.edges:
         assert level[edge.target] > level[edge.source]
@@ -158,8 +160,8 @@ def test_the_levels_put_each_node_below_its_users():
     "'text'",
 ])
 def test_expr_refuses_what_is_not_allowed(expr):
-    with pytest.raises(draw.DrawError) as error:
-        draw.expression_graph(expr, ["a=1,2", "b=3,4"])
+    with pytest.raises(pictures.DrawError) as error:
+        pictures.expression_graph(expr, ["a=1,2", "b=3,4"])
     assert "\n" not in str(error.value)
 
 
@@ -172,13 +174,13 @@ def test_expr_refuses_what_is_not_allowed(expr):
     ("a", ["a=1", "a=2"], "given twice"),
 ])
 def test_expr_mistakes_are_named(expr, leaves, message):
-    with pytest.raises(draw.DrawError, match=message):
-        draw.expression_graph(expr, leaves)
+    with pytest.raises(pictures.DrawError, match=message):
+        pictures.expression_graph(expr, leaves)
 
 
 def test_leaves_parse():
-    assert draw.parse_leaf("a=2") == ("a", np.float32(2.0))
-    name, rows = draw.parse_leaf("m=1,2;3,4")
+    assert pictures.parse_leaf("a=2") == ("a", np.float32(2.0))
+    name, rows = pictures.parse_leaf("m=1,2;3,4")
     assert name == "m" and rows.shape == (2, 2) and rows.dtype == np.float32
 
 
@@ -214,6 +216,6 @@ def test_draw_mistakes_are_one_line(args, message, capsys):
 
 
 def test_size_parses():
-    assert draw.size("5x4") == (5, 4) and draw.size("3") == (3, 3)
+    assert cli._size("5x4") == (5, 4) and cli._size("3") == (3, 3)
     with pytest.raises(argparse.ArgumentTypeError):
-        draw.size("0x3")
+        cli._size("0x3")

@@ -15,7 +15,7 @@ import manual
 import manual.sgd
 import torch_native.sgd
 from reference.convert import to_manual, to_torch
-from reference.models import batches, build_model
+from reference.debugging.models import batches, build_model
 
 KIB = 1024
 

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from reference.cli import main
-from reference.pitfalls import ENGINES, PITFALLS, Run, run
+from reference.teaching.pitfalls import ENGINES, PITFALLS, Run, run
 from tests.helpers import assert_twins_agree
 
 ROOT = Path(__file__).resolve().parent.parent

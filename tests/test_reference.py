@@ -12,12 +12,12 @@ import torch
 import manual
 import manual.sgd
 from reference.convert import to_manual, to_numpy, to_torch
+from reference.debugging.models import batches, build_side
+from reference.debugging.optimizers import compare_optimizers, sgd_update
+from reference.debugging.trace import trace
 from reference.distance import distance, normwise, ulp_distance
-from reference.models import batches, build_side
-from reference.optimizers import compare_optimizers, sgd_update
 from reference.scales import path_scales
 from reference.tolerances import ON_CUDA, PIECES, TOLERANCES, tolerance
-from reference.trace import trace
 
 f32, f64 = np.float32, np.float64
 

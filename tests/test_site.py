@@ -10,9 +10,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from reference import site
 from reference.cli import main
 from reference.pairs import discover
+from reference.teaching import site
 
 CHROMIUM = Path("/usr/bin/chromium")
 

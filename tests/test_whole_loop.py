@@ -13,8 +13,8 @@ import manual.training_loop
 import torch_native.data_loader
 import torch_native.training_loop
 from reference.convert import to_manual, to_numpy, to_torch
+from reference.debugging.models import batches, build_model, build_optimizer
 from reference.distance import normwise
-from reference.models import batches, build_model, build_optimizer
 from tests.helpers import assert_twins_agree
 
 EPOCHS = 10

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from reference.pitfalls import Pitfall
-from reference.pitfalls._lib import gap, regression
+from reference.teaching.pitfalls import Pitfall
+from reference.teaching.pitfalls._lib import gap, regression
 
 
 def buggy(lib):

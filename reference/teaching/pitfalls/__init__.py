@@ -6,7 +6,7 @@ both run on the manual engine and on torch. Each loop returns the numbers that s
 bug appears on both engines is what lets the manual code explain it: the line of manual/
 that ``explanation`` points at is the reason.
 
-    >>> from reference.pitfalls import PITFALLS, run
+    >>> from reference.teaching.pitfalls import PITFALLS, run
     >>> run(PITFALLS["forgotten-zero-grad"], "buggy", "torch").numbers
 """
 
@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
 
-from reference.pitfalls._lib import ENGINES, twins
+from reference.teaching.pitfalls._lib import ENGINES, twins
 
 Numbers = dict[str, Any]  # a loop's observations: floats, ints, booleans or messages
 
@@ -83,7 +83,7 @@ def run_all(pitfall: Pitfall) -> dict[tuple[str, str], Run]:
 
 
 def _registry() -> dict[str, Pitfall]:
-    from reference.pitfalls import (
+    from reference.teaching.pitfalls import (
         accumulation,
         adam_weight_decay,
         epoch_mean,

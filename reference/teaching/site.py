@@ -20,8 +20,9 @@ from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import PythonLexer
 
-from reference import checks, draw, show
+from reference import checks
 from reference.pairs import Pair, discover
+from reference.teaching import draw, show
 
 ASSETS = Path(__file__).parent / "site_assets"
 DTYPES = ("float32", "float64")

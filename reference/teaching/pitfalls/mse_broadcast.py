@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from reference.pitfalls import Pitfall
-from reference.pitfalls._lib import regression, values
+from reference.teaching.pitfalls import Pitfall
+from reference.teaching.pitfalls._lib import regression, values
 
 
 def buggy(lib):

@@ -14,7 +14,7 @@ from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 
-from reference.pitfalls import ENGINES, PITFALLS, Pitfall, Run, run
+from reference.teaching.pitfalls import ENGINES, PITFALLS, Pitfall, Run, run
 
 
 def listing() -> Table:

@@ -59,10 +59,7 @@ import manual.cross_entropy
 from manual.module import Module as ManualModule
 from manual.optimizer import Optimizer as ManualOptimizer
 from reference.convert import to_numpy
-from reference.pitfalls._lib import graph_nodes
-
-# manual/__init__.py re-exports the function backward, which hides the module's name
-_manual_backward = importlib.import_module("manual.backward")
+from reference.teaching.pitfalls._lib import graph_nodes
 
 # Rows of a softmax sum to one within a few float32 ULPs; logits summing to one within 1e-3
 # on every row by chance is not a thing that happens.
@@ -79,7 +76,7 @@ class DoctorError(ValueError):
 
 @dataclass(frozen=True)
 class Finding:
-    pitfall: str | None   # a name in reference.pitfalls.PITFALLS, or None
+    pitfall: str | None   # a name in reference.teaching.pitfalls.PITFALLS, or None
     summary: str
     evidence: str
 
@@ -237,27 +234,17 @@ def _run_step(step: Callable[[], Any], params: list[Any], module: ModuleType) ->
 
 @contextmanager
 def _hooks(params: list[Any], fresh: list[np.ndarray | None]) -> Iterator[None]:
-    """Add up, per parameter, every gradient backward accumulates into it."""
-    index = {id(p): i for i, p in enumerate(params)}
-
-    def record(i: int, grad: np.ndarray) -> None:
-        grad = np.asarray(grad, dtype=np.float64)
+    """Add up, per parameter, every gradient backward brings it: a ``register_hook`` on each
+    parameter that requires grad (torch's tensors and manual's have the same hook)."""
+    def record(i: int, grad: Any) -> None:
+        grad = np.asarray(to_numpy(grad), dtype=np.float64)
         fresh[i] = grad if fresh[i] is None else fresh[i] + grad
 
-    handles = [p.register_hook(lambda g, i=i: record(i, to_numpy(g)))
-               for i, p in enumerate(params) if isinstance(p, torch.Tensor)]
-    original = _manual_backward._accumulate
-
-    def accumulate(t: Any, grad: np.ndarray) -> None:  # manual.backward's AccumulateGrad
-        if id(t) in index:
-            record(index[id(t)], grad)
-        original(t, grad)
-
-    _manual_backward._accumulate = accumulate
+    handles = [p.register_hook(lambda g, i=i: record(i, g))
+               for i, p in enumerate(params) if p.requires_grad]
     try:
         yield
     finally:
-        _manual_backward._accumulate = original
         for handle in handles:
             handle.remove()
 

@@ -18,7 +18,7 @@ import numpy as np
 import torch
 
 import manual
-from reference.trace import Side
+from reference.debugging.trace import Side
 
 MODELS = ("linear", "mlp", "cnn")
 OPTIMIZERS = ("sgd", "adam")
