@@ -81,6 +81,8 @@ def _parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("show", help="print a piece's two files side by side")
     run.add_argument("piece", help="a piece, as listed by 'dealias pairs'")
+    run.add_argument("--parity", action="store_true",
+                     help="print the piece's parity modules: how it matches torch at the edges")
     run.set_defaults(run=_show)
 
     run = commands.add_parser("check", help="run the equivalence checks, print the distances")
@@ -260,7 +262,17 @@ def _show(args: argparse.Namespace, console: Console) -> int:
     pair = _pair(args.piece)
     if not console.is_terminal:
         console = Console(width=max(console.width, 200), no_color=True, highlight=False)
-    console.print(show.side_by_side(pair, plain=not console.is_terminal))
+    plain = not console.is_terminal
+    if args.parity:
+        for path in pair.parity_paths or []:
+            console.print(f"manual/_parity/{path.name}", style="bold")
+            console.print(show.code(path.read_text(), plain))
+        if not pair.parity_paths:
+            console.print(f"{pair.name} has no parity module: the piece file is all of it")
+        return 0
+    console.print(show.side_by_side(pair, plain=plain))
+    if show.parity_note(pair):
+        console.print(show.parity_note(pair), markup=False, highlight=False)
     return 0
 
 

@@ -41,6 +41,22 @@ class Pair:
         first_paragraph = doc.strip().split("\n\n")[0]
         return " ".join(first_paragraph.split())
 
+    @cached_property
+    def parity_paths(self) -> list[Path]:
+        """The piece's own parity modules (manual/_parity/*.py that its manual twin imports,
+        the shared dtypes, engine and rounding modules left out): how it matches torch at
+        the edges."""
+        shared = {"dtypes", "engine", "rounding"}
+        found = []
+        for node in ast.walk(ast.parse(self.manual_path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module == "manual._parity":
+                found += [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith(
+                    "manual._parity."):
+                found.append(node.module.rsplit(".", 1)[1])
+        names = dict.fromkeys(n for n in found if n not in shared)
+        return [MANUAL_DIR / "_parity" / f"{n}.py" for n in names]
+
     def manual_module(self) -> ModuleType:
         return importlib.import_module(f"manual.{self.name}")
 

@@ -58,6 +58,16 @@ def test_show_puts_twins_side_by_side():
                for line in lines)
 
 
+def test_show_points_to_the_parity_module_and_prints_it(capsys):
+    assert main(["show", "linear"]) == 0
+    assert "manual/_parity/linear.py" in capsys.readouterr().out
+    assert main(["show", "linear", "--parity"]) == 0
+    out = capsys.readouterr().out
+    assert "linear at torch's edges" in out and "def vector_weight" in out
+    assert main(["show", "sgd", "--parity"]) == 0
+    assert "sgd has no parity module" in capsys.readouterr().out
+
+
 def test_check_agrees_on_honest_twins(capsys):
     assert main(["check", "linear", "sgd", "--examples", "5", "--dtype", "float64"]) == 0
     out = capsys.readouterr().out

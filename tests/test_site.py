@@ -100,6 +100,13 @@ def test_pieces_show_their_pictures_and_equations(built):
     assert '<table class="equations">' in sgd and '<td class="n">(5)</td>' in sgd
 
 
+def test_a_piece_folds_its_parity_module_under_the_twins(built):
+    page = (built / "linear.html").read_text()
+    assert '<details class="parity"><summary>manual/_parity/linear.py</summary>' in page
+    assert page.index("The twins") < page.index("How it matches torch at the edges")
+    assert "How it matches torch at the edges" not in (built / "sgd.html").read_text()
+
+
 def test_math_rendering():
     assert site.math_html("c1 = 1 - beta1^t") == "c1 = 1 - β<sub>1</sub><sup>t</sup>"
     assert site.math_html("d = sqrt(v) + eps") == "d = √(v) + ε"

@@ -61,11 +61,21 @@ def side_by_side(pair: Pair, plain: bool = False) -> Table:
     table.add_column(f"manual/{pair.name}.py", ratio=1, overflow="fold")
     table.add_column(f"torch_native/{pair.name}.py", ratio=1, overflow="fold")
     for _, left, right in aligned(pair):
-        table.add_row(_code(left, plain), _code(right, plain))
+        table.add_row(code(left, plain), code(right, plain))
     return table
 
 
-def _code(text: str, plain: bool) -> Group | Text | Syntax:
+def parity_note(pair: Pair) -> str:
+    """Where the piece's torch edges live, for the line under the twins."""
+    if not pair.parity_paths:
+        return ""
+    files = ", ".join(f"manual/_parity/{p.name} ({len(p.read_text().splitlines())} lines)"
+                      for p in pair.parity_paths)
+    return (f"How it matches torch at the edges (refusals, node names, rounding, rare forms): "
+            f"{files}; dealias show {pair.name} --parity prints it.")
+
+
+def code(text: str, plain: bool) -> Group | Text | Syntax:
     if not text:
         return Text("")
     if plain:

@@ -172,7 +172,22 @@ def piece_page(pair: Pair, results: list[checks.CheckResult],
             f"<figcaption>{caption}</figcaption></figure>" for file, caption in figures)
             + "</section>")
     parts.append(twins_table(pair))
+    parts.append(parity_fold(pair))
     return _page(f"{name} · dealias", "\n".join(parts))
+
+
+def parity_fold(pair: Pair) -> str:
+    """The piece's parity modules, folded under the twins: how it matches torch at the edges."""
+    if not pair.parity_paths:
+        return ""
+    folds = []
+    for path in pair.parity_paths:
+        code = highlight(path.read_text(), PythonLexer(stripnl=False), HtmlFormatter(nowrap=True))
+        folds.append(f'<details class="parity"><summary>manual/_parity/{path.name}</summary>'
+                     f'<pre class="code">{code}</pre></details>')
+    return ('<section><h2>How it matches torch at the edges</h2>\n<p>Torch\'s refusals, node '
+            "names, dtype corners, internal paths and rounding, kept out of the lesson:</p>\n"
+            + "\n".join(folds) + "</section>")
 
 
 def twins_table(pair: Pair) -> str:
