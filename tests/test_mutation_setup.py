@@ -1,0 +1,43 @@
+"""make mutation runs the suite in mutmut's copy of the project, which holds manual/ (the
+mutated source), tests/ and the folders [tool.mutmut] also_copy names. A test that reads a
+folder left out stops the run before its first mutant: every top-level folder of the project
+that a test imports or names must be copied."""
+
+from __future__ import annotations
+
+import ast
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _folders_named(path: Path, folders: set[str]) -> set[str]:
+    """The project's top-level folders a test file imports or names in a string."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module.split(".")[0])
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            found.add(node.value.strip("/").split("/")[0])
+    return found & folders
+
+
+def test_every_folder_the_tests_read_is_copied_for_mutation():
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["mutmut"]
+    copied = {p.strip("/") for p in config["source_paths"] + config["also_copy"]} | {"tests"}
+    folders = {p.name for p in ROOT.iterdir() if p.is_dir() and not p.name.startswith(".")}
+    for path in sorted((ROOT / "tests").rglob("*.py")):
+        if path.name == Path(__file__).name:  # its own strings are examples
+            continue
+        missing = _folders_named(path, folders) - copied
+        assert not missing, f"{path.name} reads {sorted(missing)}, which make mutation omits"
+
+
+def test_the_check_sees_a_folder_left_out(tmp_path):
+    test = tmp_path / "test_x.py"
+    test.write_text('PATH = ROOT / "benchmarks" / "bench.py"\nimport reference.cli\n')
+    assert _folders_named(test, {"benchmarks", "reference", "docs"}) == {"benchmarks",
+                                                                         "reference"}
