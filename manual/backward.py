@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from manual.graph import Node
+from manual.graph import Node, backward_started
 from manual.tensor import Tensor
 
 
@@ -32,6 +32,7 @@ def backward(
     tensor: Tensor, gradient: Tensor | None = None, retain_graph: bool | None = None
 ) -> None:
     """Accumulate d(tensor)/d(leaf) into ``.grad`` of every leaf that requires grad."""
+    backward_started(tensor)                                         # tools' hooks see it
     grad = _initial_gradient(tensor, gradient)                       # (1) the engine's own
     if tensor.grad_fn is None:
         _to_leaf(tensor, grad)                                       # a leaf: (5) directly

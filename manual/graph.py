@@ -136,6 +136,20 @@ class RemovableHandle:
         self.hooks_dict_ref.pop(self.id, None)
 
 
+_backward_hooks: dict[int, Callable[..., Any]] = {}
+
+
+def register_backward_hook(hook: Callable[[Tensor], Any]) -> RemovableHandle:
+    """Call ``hook(tensor)`` each time backward starts from ``tensor`` (the loss, usually):
+    what a tool sees of ``loss.backward()``, as torch's __torch_function__ modes see it."""
+    return add_hook(_backward_hooks, hook)
+
+
+def backward_started(tensor: Tensor) -> None:
+    for hook in list(_backward_hooks.values()):
+        hook(tensor)
+
+
 def add_hook(hooks: dict[int, Callable[..., Any]], hook: Callable[..., Any]) -> RemovableHandle:
     """Register ``hook`` in ``hooks``, in order, and return the handle that removes it."""
     handle = RemovableHandle(hooks)

@@ -62,11 +62,17 @@ class IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpect
 
 
 _global_forward_hooks: dict[int, Callable[..., Any]] = {}
+_global_forward_pre_hooks: dict[int, Callable[..., Any]] = {}
 
 
 def register_module_forward_hook(hook: Callable[..., Any]) -> RemovableHandle:
     """Call ``hook(module, input, output)`` after every module's forward."""
     return add_hook(_global_forward_hooks, hook)
+
+
+def register_module_forward_pre_hook(hook: Callable[..., Any]) -> RemovableHandle:
+    """Call ``hook(module, input)`` before every module's forward."""
+    return add_hook(_global_forward_pre_hooks, hook)
 
 
 class Module:
@@ -147,7 +153,7 @@ class Module:
     # -- calling it ---------------------------------------------------------------------------
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        for hook in list(self._forward_pre_hooks.values()):
+        for hook in [*_global_forward_pre_hooks.values(), *self._forward_pre_hooks.values()]:
             changed = hook(self, args)
             if changed is not None:
                 args = changed if isinstance(changed, tuple) else (changed,)

@@ -8,7 +8,10 @@ optimizer's own; the rest is shared:
   (``ValueError``), and a parameter that appears in two groups;
 * ``state_dict()`` numbers the parameters 0, 1, ... across groups, in order, and stores
   ``{"state": {index: {...}}, "param_groups": [{..., "params": [indices]}]}``;
-* ``load_state_dict()`` maps those numbers back onto this optimizer's parameters.
+* ``load_state_dict()`` maps those numbers back onto this optimizer's parameters;
+* every subclass's ``step()`` runs between step hooks, as torch's: the global ones
+  (``register_optimizer_step_pre_hook``, ``..._post_hook``: hook(optimizer, args, kwargs))
+  and the optimizer's own (``register_step_pre_hook``, ``register_step_post_hook``).
 
 Reference: torch/optim/optimizer.py (``Optimizer``).
 """
@@ -16,6 +19,7 @@ Reference: torch/optim/optimizer.py (``Optimizer``).
 from __future__ import annotations
 
 import copy
+import functools
 import warnings
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
@@ -23,14 +27,50 @@ from typing import Any
 
 import numpy as np
 
+from manual.graph import RemovableHandle, add_hook
 from manual.tensor import Tensor
 from manual.zero_grad import zero_grad
+
+_global_pre_hooks: dict[int, Callable[..., Any]] = {}
+_global_post_hooks: dict[int, Callable[..., Any]] = {}
+
+
+def register_optimizer_step_pre_hook(hook: Callable[..., Any]) -> RemovableHandle:
+    """Call ``hook(optimizer, args, kwargs)`` before every optimizer's step."""
+    return add_hook(_global_pre_hooks, hook)
+
+
+def register_optimizer_step_post_hook(hook: Callable[..., Any]) -> RemovableHandle:
+    """Call ``hook(optimizer, args, kwargs)`` after every optimizer's step."""
+    return add_hook(_global_post_hooks, hook)
+
+
+def _with_hooks(step: Callable[..., Any]) -> Callable[..., Any]:
+    """A subclass's step run between the global hooks and the optimizer's own, as torch's."""
+    @functools.wraps(step)
+    def hooked(self: Optimizer, *args: Any, **kwargs: Any) -> Any:
+        for hook in [*_global_pre_hooks.values(), *self._step_pre_hooks.values()]:
+            changed = hook(self, args, kwargs)
+            if changed is not None:
+                args, kwargs = changed
+        out = step(self, *args, **kwargs)
+        for hook in [*self._step_post_hooks.values(), *_global_post_hooks.values()]:
+            hook(self, args, kwargs)
+        return out
+    return hooked
 
 
 class Optimizer:
     """Base class: parameter groups, per-parameter state, zero_grad and the state dict."""
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "step" in cls.__dict__:
+            cls.step = _with_hooks(cls.__dict__["step"])
+
     def __init__(self, params: Iterable[Tensor] | Iterable[dict], defaults: dict[str, Any]):
+        self._step_pre_hooks: dict[int, Callable[..., Any]] = {}
+        self._step_post_hooks: dict[int, Callable[..., Any]] = {}
         self.defaults = defaults
         if isinstance(params, Tensor):
             raise TypeError(
@@ -79,6 +119,12 @@ class Optimizer:
         if not taken.isdisjoint(param_group["params"]):
             raise ValueError("some parameters appear in more than one parameter group")
         self.param_groups.append(param_group)
+
+    def register_step_pre_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+        return add_hook(self._step_pre_hooks, hook)
+
+    def register_step_post_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+        return add_hook(self._step_post_hooks, hook)
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         zero_grad((p for group in self.param_groups for p in group["params"]), set_to_none)
