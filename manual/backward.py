@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from manual.graph import Node, backward_started
+from manual.graph import Node, backward_finished, backward_started
 from manual.tensor import Tensor
 
 
@@ -32,7 +32,13 @@ def backward(
     tensor: Tensor, gradient: Tensor | None = None, retain_graph: bool | None = None
 ) -> None:
     """Accumulate d(tensor)/d(leaf) into ``.grad`` of every leaf that requires grad."""
-    backward_started(tensor)                                         # tools' hooks see it
+    backward_started(tensor)                     # tools see the loss (manual/graph.py's hooks)
+    _chain_rule(tensor, gradient, retain_graph)
+    backward_finished(tensor)                    # and every .grad filled
+
+
+def _chain_rule(tensor: Tensor, gradient: Tensor | None, retain_graph: bool | None) -> None:
+    """Equations (1) to (6)."""
     grad = _initial_gradient(tensor, gradient)                       # (1) the engine's own
     if tensor.grad_fn is None:
         _to_leaf(tensor, grad)                                       # a leaf: (5) directly

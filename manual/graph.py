@@ -137,6 +137,7 @@ class RemovableHandle:
 
 
 _backward_hooks: dict[int, Callable[..., Any]] = {}
+_backward_post_hooks: dict[int, Callable[..., Any]] = {}
 
 
 def register_backward_hook(hook: Callable[[Tensor], Any]) -> RemovableHandle:
@@ -145,8 +146,18 @@ def register_backward_hook(hook: Callable[[Tensor], Any]) -> RemovableHandle:
     return add_hook(_backward_hooks, hook)
 
 
+def register_backward_post_hook(hook: Callable[[Tensor], Any]) -> RemovableHandle:
+    """Call ``hook(tensor)`` when a backward from ``tensor`` has filled every ``.grad``."""
+    return add_hook(_backward_post_hooks, hook)
+
+
 def backward_started(tensor: Tensor) -> None:
     for hook in list(_backward_hooks.values()):
+        hook(tensor)
+
+
+def backward_finished(tensor: Tensor) -> None:
+    for hook in list(_backward_post_hooks.values()):
         hook(tensor)
 
 

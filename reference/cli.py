@@ -10,20 +10,23 @@ import argparse
 import re
 import sys
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
-import torch
 from rich import box
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from reference import checks, pairs
-from reference.debugging import doctor, models, trace
-from reference.teaching import demo, pictures, show
-from reference.teaching import draw as drawing
-from reference.teaching import site as reading_room
-from reference.teaching.pitfalls import PITFALLS
-from reference.teaching.pitfalls import view as pitfall_view
+if TYPE_CHECKING:
+    from reference import checks, pairs
+
+# The tools are imported by the commands that use them: ``dealias run`` must not pay for
+# importing torch, which the script's manual run never uses.
+
+# choices the parsers offer (tests/test_cli.py checks them against the tools' own lists)
+DEMO_OPTIMIZERS = ("sgd", "adam")
+TRACE_MODELS = ("linear", "mlp", "cnn")
+TRACE_OPTIMIZERS = ("sgd", "adam")
 
 EXAMPLES = """\
 examples:
@@ -70,7 +73,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--epochs", type=_positive_int, default=5000, help="default: 5000")
     run.add_argument("--lr", type=_positive_float, default=None,
                      help="learning rate (default: 1e-2 for sgd, 1e-1 for adam)")
-    run.add_argument("--optimizer", choices=demo.OPTIMIZERS, default="sgd")
+    run.add_argument("--optimizer", choices=DEMO_OPTIMIZERS, default="sgd")
     run.add_argument("--every", type=_positive_int, default=None,
                      help="a table row every N epochs (default: epochs / 10)")
     run.add_argument("--plot", metavar="FILE.png", help="write the three loss curves")
@@ -96,8 +99,8 @@ def _parser() -> argparse.ArgumentParser:
     run.set_defaults(run=_check)
 
     run = commands.add_parser("trace", help="run manual and torch loops in lockstep")
-    run.add_argument("--model", choices=models.MODELS, default="linear")
-    run.add_argument("--optimizer", choices=models.OPTIMIZERS, default="sgd")
+    run.add_argument("--model", choices=TRACE_MODELS, default="linear")
+    run.add_argument("--optimizer", choices=TRACE_OPTIMIZERS, default="sgd")
     run.add_argument("--steps", type=_positive_int, default=20)
     run.add_argument("--seed", type=int, default=0)
     run.add_argument("--lr", type=_positive_float, default=None)
@@ -117,14 +120,70 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("name", nargs="?", metavar="NAME", help="a pitfall (default: list them)")
     run.set_defaults(run=_pitfalls)
 
+    run = commands.add_parser("run", help="run your torch script on the manual engine",
+                              epilog=RUN_EPILOG,
+                              formatter_class=argparse.RawDescriptionHelpFormatter)
+    run.add_argument("--compare", action="store_true",
+                     help="run it on both engines in lockstep and compare them step by step")
+    run.add_argument("--steps", type=_positive_int, default=None,
+                     help="with --compare: stop after this many optimizer steps")
+    run.add_argument("--drift", action="store_true",
+                     help="with --compare: also run manual free, and show its drift")
+    run.add_argument("script", metavar="SCRIPT.py", help="the script, run as python would")
+    run.add_argument("args", nargs=argparse.REMAINDER, metavar="ARGS",
+                     help="the script's own arguments")
+    run.set_defaults(run=_run)
+
     run = commands.add_parser("doctor", help="run your training step, name the pitfalls it shows",
-                              epilog=doctor.EPILOG,
+                              epilog=DOCTOR_EPILOG,
                               formatter_class=argparse.RawDescriptionHelpFormatter)
     run.add_argument("target", metavar="MODULE:FUNCTION",
                      help="FILE.py:FUNCTION or package.module:FUNCTION")
     run.add_argument("--steps", type=_positive_int, default=5, help="default: 5")
     run.set_defaults(run=_doctor)
     return parser
+
+
+RUN_EPILOG = """\
+The script runs as 'python SCRIPT.py ARGS' would, with 'import torch' (and torch.nn,
+torch.optim, torch.utils.data, ...) resolving to manual's namespaces: the real torch computes
+nothing for it. A torch name manual lacks stops it with one line naming it, exit status 2;
+otherwise the exit status is the script's own.
+
+examples:
+  dealias run train.py                    train.py on the manual engine
+  dealias run train.py --epochs 1         the script's own arguments follow it
+  dealias run --compare train.py          both engines in lockstep, compared step by step
+"""
+
+
+DOCTOR_EPILOG = """\
+the step: a function of no arguments that runs one training step on a model and an
+optimizer kept as globals of its module, and returns loss.item(). For example my_step.py:
+
+  import torch
+
+  torch.manual_seed(0)
+  model = torch.nn.Linear(3, 1)
+  optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
+  x, y = torch.randn(16, 3), torch.randn(16, 1)
+
+  def step():
+      loss = torch.nn.functional.mse_loss(model(x), y)   # no optimizer.zero_grad()
+      loss.backward()
+      optimizer.step()
+      return loss.item()
+
+doctor watches the parameters of the module's optimizers (else of its models, else its
+global tensors that require grad), their .grad and what backward brings in, warnings, what
+the step returns and the inputs given to cross_entropy. Exit status 1 when it finds a
+pitfall or the step raises, 0 when it finds none. Torch and manual/ loops both work.
+
+examples:
+  dealias doctor my_step.py:step                 run it 5 times, name the pitfalls
+  dealias doctor my_package.train:step --steps 10
+  dealias doctor tests/doctor_cases/forgotten_zero_grad.py:buggy
+"""
 
 
 DRAW_EXAMPLES = """\
@@ -155,6 +214,8 @@ def _whole(low: int) -> Callable[[str], int]:
 
 def _add_draw_parsers(commands) -> None:
     """``draw conv2d``, ``draw conv_transpose2d`` and ``draw graph`` under ``commands``."""
+    from reference.teaching import pictures
+
     parser = commands.add_parser("draw", help="draw a convolution step by step, or a graph",
                                  epilog=DRAW_EXAMPLES,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -207,6 +268,8 @@ def _positive_float(text: str) -> float:
 
 def _device(text: str) -> str:
     """A torch device that this machine has: 'cpu', 'cuda', 'cuda:1', ..."""
+    import torch
+
     try:
         device = torch.device(text)
     except RuntimeError:
@@ -229,6 +292,8 @@ def _progress(console: Console) -> Progress:
 # -- demo ------------------------------------------------------------------------------------
 
 def _demo(args: argparse.Namespace, console: Console) -> int:
+    from reference.teaching import demo
+
     lr = args.lr if args.lr is not None else demo.DEFAULT_LR[args.optimizer]
     every = args.every or max(1, args.epochs // 10)
     if args.plot:
@@ -248,6 +313,8 @@ def _demo(args: argparse.Namespace, console: Console) -> int:
 # -- pairs and show --------------------------------------------------------------------------
 
 def _pairs(args: argparse.Namespace, console: Console) -> int:
+    from reference import pairs
+
     table = Table(title="the pairs", title_justify="left", show_lines=True)
     for column in ("piece", "files", "what it is"):
         table.add_column(column, overflow="fold", no_wrap=column != "what it is")
@@ -259,6 +326,8 @@ def _pairs(args: argparse.Namespace, console: Console) -> int:
 
 
 def _show(args: argparse.Namespace, console: Console) -> int:
+    from reference.teaching import show
+
     pair = _pair(args.piece)
     if not console.is_terminal:
         console = Console(width=max(console.width, 200), no_color=True, highlight=False)
@@ -277,6 +346,8 @@ def _show(args: argparse.Namespace, console: Console) -> int:
 
 
 def _pair(name: str) -> pairs.Pair:
+    from reference import pairs
+
     found = pairs.discover()
     if name not in found:
         raise UsageError(f"unknown piece {name!r}; choose from: {', '.join(found)}")
@@ -286,6 +357,8 @@ def _pair(name: str) -> pairs.Pair:
 # -- check -----------------------------------------------------------------------------------
 
 def _check(args: argparse.Namespace, console: Console) -> int:
+    from reference import checks
+
     known = sorted(checks.CHECKS)
     unknown = [p for p in args.pieces if p not in checks.CHECKS]
     if unknown:
@@ -329,6 +402,8 @@ def _check_table(results: list[checks.CheckResult], device: str = "cpu") -> Tabl
 # -- trace -----------------------------------------------------------------------------------
 
 def _trace(args: argparse.Namespace, console: Console) -> int:
+    from reference.debugging import models, trace
+
     sides = [models.build_side(args.model, args.optimizer, side, args.seed, args.lr,
                                args.device) for side in ("manual", "torch")]
     data = models.batches(args.model, args.seed)
@@ -354,6 +429,9 @@ def _trace(args: argparse.Namespace, console: Console) -> int:
 # -- draw and site ---------------------------------------------------------------------------
 
 def _draw(args: argparse.Namespace, console: Console) -> int:
+    from reference.teaching import draw as drawing
+    from reference.teaching import pictures
+
     with console.status(f"drawing {args.picture}"):
         try:
             written = drawing.draw(args)
@@ -365,6 +443,8 @@ def _draw(args: argparse.Namespace, console: Console) -> int:
 
 
 def _site(args: argparse.Namespace, console: Console) -> int:
+    from reference.teaching import site as reading_room
+
     with _progress(console) as progress:
         task = progress.add_task("building the site", total=None)
 
@@ -380,9 +460,25 @@ def _site(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
-# -- pitfalls and doctor ---------------------------------------------------------------------
+# -- run, pitfalls and doctor ---------------------------------------------------------------------
+
+def _run(args: argparse.Namespace, console: Console) -> int:
+    from reference.debugging import run as running
+
+    try:
+        if args.compare:
+            from reference.debugging import compare
+
+            return compare.main(args.script, args.args, console, args.steps, args.drift)
+        return running.run_script(args.script, args.args)
+    except running.ScriptStopError as stop:
+        raise UsageError(str(stop)) from None
+
 
 def _pitfalls(args: argparse.Namespace, console: Console) -> int:
+    from reference.teaching.pitfalls import PITFALLS
+    from reference.teaching.pitfalls import view as pitfall_view
+
     if args.name is None:
         console.print(pitfall_view.listing())
         return 0
@@ -399,6 +495,8 @@ def _pitfalls(args: argparse.Namespace, console: Console) -> int:
 
 
 def _doctor(args: argparse.Namespace, console: Console) -> int:
+    from reference.debugging import doctor
+
     with console.status(f"running {args.target}"):
         try:
             diagnosis = doctor.diagnose(args.target, args.steps)

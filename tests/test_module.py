@@ -119,7 +119,7 @@ def test_to_cpu_float_double_and_apply_as_torch():
         dtypes = [str(p.dtype).replace("torch.", "") for p in model.parameters()]
         model.float()
         seen = []
-        model.apply(lambda m: seen.append(type(m).__name__))
+        model.apply(lambda m, seen=seen: seen.append(type(m).__name__))
         got.append((dtypes, str(model.count.dtype).replace("torch.", ""), seen))
     assert got[0] == got[1]
     assert got[0][0] == ["float64"] * 5
@@ -144,7 +144,7 @@ def test_hooks_see_inputs_and_outputs_and_may_replace_them():
         layer = lib.nn.Linear(2, 2)
         calls = []
         pre = layer.register_forward_pre_hook(lambda m, args: (args[0] * 0,))
-        post = layer.register_forward_hook(lambda m, args, out: calls.append(
+        post = layer.register_forward_hook(lambda m, args, out, calls=calls: calls.append(
             float(args[0].sum())) or out + 1)
         out = layer(lib.ones(1, 2))
         pre.remove()

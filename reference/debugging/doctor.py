@@ -422,35 +422,6 @@ def _steps(ks: list[int]) -> str:
 
 # -- the report ------------------------------------------------------------------------
 
-EPILOG = """\
-the step: a function of no arguments that runs one training step on a model and an
-optimizer kept as globals of its module, and returns loss.item(). For example my_step.py:
-
-  import torch
-
-  torch.manual_seed(0)
-  model = torch.nn.Linear(3, 1)
-  optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
-  x, y = torch.randn(16, 3), torch.randn(16, 1)
-
-  def step():
-      loss = torch.nn.functional.mse_loss(model(x), y)   # no optimizer.zero_grad()
-      loss.backward()
-      optimizer.step()
-      return loss.item()
-
-doctor watches the parameters of the module's optimizers (else of its models, else its
-global tensors that require grad), their .grad and what backward brings in, warnings, what
-the step returns and the inputs given to cross_entropy. Exit status 1 when it finds a
-pitfall or the step raises, 0 when it finds none. Torch and manual/ loops both work.
-
-examples:
-  dealias doctor my_step.py:step                 run it 5 times, name the pitfalls
-  dealias doctor my_package.train:step --steps 10
-  dealias doctor tests/doctor_cases/forgotten_zero_grad.py:buggy
-"""
-
-
 def report(diagnosis: Diagnosis) -> Group:
     """A line on what ran, then one block per finding (or a line saying there are none)."""
     parts: list[Any] = [Text(f"ran {diagnosis.target} {diagnosis.steps} time(s), watching "
@@ -468,4 +439,4 @@ def report(diagnosis: Diagnosis) -> Group:
     return Group(*parts)
 
 
-__all__ = ["EPILOG", "Diagnosis", "DoctorError", "Finding", "diagnose", "load", "report"]
+__all__ = ["Diagnosis", "DoctorError", "Finding", "diagnose", "load", "report"]

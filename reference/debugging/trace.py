@@ -28,8 +28,8 @@ from typing import Any
 import numpy as np
 
 from reference.convert import to_manual, to_numpy, to_torch
-from reference.distance import Distance, distance, normwise
-from reference.tolerances import Tolerance, tolerance
+from reference.lockstep import Divergence, compare
+from reference.tolerances import tolerance
 
 STAGES = ("forward", "loss", "backward", "step")
 
@@ -81,26 +81,6 @@ def _is_torch(model: Any) -> bool:
         cls.__module__.startswith("torch.") for cls in type(model).__mro__)
 
 
-@dataclass(frozen=True)
-class Divergence:
-    """Where two loops first part: the step (from 1), stage, tensor, element and values."""
-
-    step: int
-    stage: str
-    tensor: str
-    index: tuple[int, ...]
-    a: float
-    b: float
-    distance: Distance
-    tolerance: Tolerance
-
-    def __str__(self) -> str:
-        where = f"[{', '.join(map(str, self.index))}]" if self.index else ""
-        return (f"step {self.step}, {self.stage}: {self.tensor}{where} = {self.a!r} in one "
-                f"loop and {self.b!r} in the other ({self.distance.max_ulp:g} ULP of the "
-                f"tensor's scale; allowed {self.tolerance.ulp:g})")
-
-
 @dataclass
 class TraceReport:
     """Per step, the largest distance at each stage; and the divergence, if any."""
@@ -129,7 +109,7 @@ def trace(a: Side, b: Side, batches: Iterable[tuple[np.ndarray, np.ndarray]], st
         for stage in STAGES:
             args = {"forward": (data,), "loss": (labels,)}.get(stage, ())
             snap_a, snap_b = getattr(a, stage)(*args), getattr(b, stage)(*args)
-            row[stage], report.divergence = _compare(step, stage, snap_a, snap_b)
+            row[stage], report.divergence = compare(step, stage, snap_a, snap_b)
             if report.divergence:
                 break
         report.rows.append(row)
@@ -138,26 +118,3 @@ def trace(a: Side, b: Side, batches: Iterable[tuple[np.ndarray, np.ndarray]], st
         if report.divergence:
             break
     return report
-
-
-def _compare(step: int, stage: str, snap_a: dict[str, np.ndarray],
-             snap_b: dict[str, np.ndarray]) -> tuple[float, Divergence | None]:
-    """The largest normwise distance of a stage, and a divergence if one goes past."""
-    largest = 0.0
-    for name in sorted(set(snap_a) | set(snap_b)):
-        if name not in snap_a or name not in snap_b:
-            missing = Distance(np.inf, np.inf, np.inf, (), np.nan, np.nan)
-            return np.inf, Divergence(step, stage, name + " (only in one loop)", (), np.nan,
-                                      np.nan, missing, tolerance("trace", np.float32))
-        x, y = snap_a[name], snap_b[name]
-        tol = tolerance("trace", y.dtype)
-        if x.shape != y.shape:
-            gap = Distance(np.inf, np.inf, np.inf, (), np.nan, np.nan)
-            return np.inf, Divergence(step, stage, f"{name} (shapes {x.shape} and {y.shape})",
-                                      (), np.nan, np.nan, gap, tol)
-        gap = distance(x.astype(y.dtype), y, normwise(y))
-        largest = max(largest, gap.max_ulp)
-        if gap.max_ulp > tol.ulp:
-            return largest, Divergence(step, stage, name, gap.index, gap.actual, gap.expected,
-                                       gap, tol)
-    return largest, None
