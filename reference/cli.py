@@ -94,7 +94,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--dtype", choices=("float32", "float64"), action="append",
                      help="default: both")
     run.add_argument("--seed", type=int, default=0)
-    run.add_argument("--device", type=_device, default="cpu",
+    run.add_argument("--device", default="cpu",
                      help="where the torch side runs, e.g. cuda (default: cpu)")
     run.set_defaults(run=_check)
 
@@ -104,8 +104,14 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--steps", type=_positive_int, default=20)
     run.add_argument("--seed", type=int, default=0)
     run.add_argument("--lr", type=_positive_float, default=None)
-    run.add_argument("--device", type=_device, default="cpu",
+    run.add_argument("--device", default="cpu",
                      help="where the torch loop runs, e.g. cuda (default: cpu)")
+    run.add_argument("--free", action="store_true",
+                     help="run the loops free (no teacher forcing): report drift, no verdict")
+    run.add_argument("--script", metavar="SCRIPT.py",
+                     help="your own script instead of a built-in model (as run --compare)")
+    run.add_argument("args", nargs=argparse.REMAINDER, metavar="ARGS",
+                     help="with --script: the script's own arguments")
     run.set_defaults(run=_trace)
 
     _add_draw_parsers(commands)
@@ -266,21 +272,23 @@ def _positive_float(text: str) -> float:
     return value
 
 
-def _device(text: str) -> str:
-    """A torch device that this machine has: 'cpu', 'cuda', 'cuda:1', ..."""
+def _usable_device(text: str) -> str:
+    """A torch device that this machine has and that holds values: 'cpu', 'cuda',
+    'cuda:1', ...; otherwise a usage error in one line."""
     import torch
 
     try:
         device = torch.device(text)
     except RuntimeError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a torch device (e.g. cpu, cuda, "
-                                         "cuda:1)") from None
+        raise UsageError(f"--device {text}: not a torch device (e.g. cpu, cuda, cuda:1)"
+                         ) from None
+    if device.type == "meta":
+        raise UsageError(f"--device {text}: meta tensors hold no values to compare")
     try:
         torch.empty(0, device=device)
     except (RuntimeError, AssertionError) as error:
         reason = str(error).splitlines()[0] if str(error) else type(error).__name__
-        raise argparse.ArgumentTypeError(f"device {text!r} is not usable here: {reason}"
-                                         ) from None
+        raise UsageError(f"--device {text}: not usable here: {reason}") from None
     return text
 
 
@@ -365,6 +373,7 @@ def _check(args: argparse.Namespace, console: Console) -> int:
         raise UsageError(f"unknown piece {unknown[0]!r}; choose from: {', '.join(known)}")
     pieces = args.pieces or known
     dtypes = args.dtype or ["float32", "float64"]
+    args.device = _usable_device(args.device)
     results = []
     with _progress(console) as progress:
         task = progress.add_task("checking", total=len(pieces) * len(dtypes) * args.examples)
@@ -404,22 +413,36 @@ def _check_table(results: list[checks.CheckResult], device: str = "cpu") -> Tabl
 def _trace(args: argparse.Namespace, console: Console) -> int:
     from reference.debugging import models, trace
 
+    if args.script:
+        return _run(argparse.Namespace(compare=True, script=args.script, args=args.args,
+                                       steps=args.steps, drift=True), console)
+    device = _usable_device(args.device)
     sides = [models.build_side(args.model, args.optimizer, side, args.seed, args.lr,
-                               args.device) for side in ("manual", "torch")]
+                               device) for side in ("manual", "torch", "manual")]
     data = models.batches(args.model, args.seed)
-    console.print(f"manual vs torch on {args.device}, {args.model} + {args.optimizer}, seed "
-                  f"{args.seed}: the largest distance at each stage, in ULP of each tensor's "
-                  "scale", highlight=False)
-    console.print("".join(f"{name:>10}" for name in ("step", *trace.STAGES)), style="bold")
+    how = "running free" if args.free else "teacher-forced: each step from torch's state"
+    console.print(f"manual vs torch on {device}, {args.model} + {args.optimizer}, seed "
+                  f"{args.seed}, {how}: the largest distance at each stage, in ULP of each "
+                  "tensor's scale; drift: a free-running manual loop's parameters",
+                  highlight=False)
+    columns = ("step", *trace.STAGES, "drift")
+    console.print("".join(f"{name:>10}" for name in columns), style="bold")
+    def row(step: int, distances: dict[str, float], drift: float | None) -> None:
+        cells = [f"{distances[s]:.3g}" if s in distances else "-" for s in trace.STAGES]
+        drift_cell = "-" if drift is None else f"{drift:.3g}"
+        console.print("".join(f"{cell:>10}" for cell in (str(step), *cells, drift_cell)),
+                      highlight=False)
 
-    def row(step: int, distances: dict[str, float]) -> None:
-        cells = [f"{distances[s]:g}" if s in distances else "-" for s in trace.STAGES]
-        console.print("".join(f"{cell:>10}" for cell in (str(step), *cells)), highlight=False)
-
-    report = trace.trace(*sides, data, args.steps, on_step=row)
+    report = trace.trace(sides[0], sides[1], data, args.steps, on_step=row,
+                         forced=not args.free, free=None if args.free else sides[2])
+    if args.free:
+        console.print(f"free-running: no verdict; the loops drifted to "
+                      f"{max(report.rows[-1].values()):g} ULP of scale by step {args.steps} "
+                      "(summation order, amplified by training: drift, not a failure)")
+        return 0
     if report.agree:
         console.print(f"[green]the loops agree for all {args.steps} steps[/green] "
-                      f"(allowed {report.tolerance:g} ULP of scale)")
+                      f"(allowed {report.tolerance:g} ULP of scale per step)")
         return 0
     console.print(f"[red]the loops part at[/red] {report.divergence}", highlight=False,
                   soft_wrap=True)

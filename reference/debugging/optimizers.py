@@ -1,10 +1,11 @@
 """compare_optimizers: check a custom optimizer step by step against a reference one.
 
 Both optimizers get parameters with the same starting values, and at every step the same
-gradient rule: the gradient of a fixed quadratic, (p - target), plus the same noise. A
-parameter that departs therefore gets a different gradient next step, as in real training.
-After each step every parameter is compared; the first one further apart than the tolerance
-ends the comparison with its step, parameter, element and both values.
+gradients: by default those of a fixed quadratic, (p - target) plus noise, taken at the
+reference's parameters (teacher-forced: each step is measured from the same gradients, so a
+one-step difference is not amplified into drift). After each step every parameter is
+compared; the first one further apart than the tolerance ends the comparison with its step,
+parameter, element and both values.
 
 An optimizer is given as one of:
 
@@ -15,6 +16,12 @@ An optimizer is given as one of:
   place (under ``torch.no_grad()`` or ``manual.no_grad()``, which this module provides).
 
 A manual optimizer works on manual tensors; anything else on torch tensors.
+
+On your own parameters and gradients: ``params=`` the starting values (a model's
+``parameters()``, tensors of either library or arrays) and ``grads=`` the gradients of each
+step: a list (one list of arrays per step), or a function ``grads(step, values)`` of the
+step (from 1) and the reference's current parameter values (say, your loss's gradient at
+those values). Each optimizer then starts from your values and gets your gradients.
 """
 
 from __future__ import annotations
@@ -64,17 +71,29 @@ class OptimizerComparison:
 def compare_optimizers(candidate: Any, reference: Any, *,
                        shapes: Sequence[tuple[int, ...]] = ((4, 3), (3,)), steps: int = 20,
                        seed: int = 0, dtype: Any = np.float32, ulp: float | None = None,
-                       factory: bool = False) -> OptimizerComparison:
-    """Run ``candidate`` and ``reference`` side by side for ``steps`` steps."""
+                       factory: bool = False, params: Sequence[Any] | None = None,
+                       grads: Sequence[Sequence[Any]] | Callable[[int, list[np.ndarray]],
+                                                                  Sequence[Any]] | None = None
+                       ) -> OptimizerComparison:
+    """Run ``candidate`` and ``reference`` side by side for ``steps`` steps (at most as many
+    as ``grads`` lists)."""
     rng = np.random.default_rng(seed)
-    start = [rng.standard_normal(s).astype(dtype) for s in shapes]
-    target = [rng.standard_normal(s).astype(dtype) for s in shapes]
+    if params is not None:
+        start = [np.array(to_numpy(p.detach() if hasattr(p, "detach") else p)) for p in params]
+    else:
+        start = [rng.standard_normal(s).astype(dtype) for s in shapes]
+    gradients = grads if grads is not None else _quadratic(start, rng)
+    if not callable(gradients):
+        steps = min(steps, len(gradients))
     runners = [_Runner(opt, start, factory) for opt in (candidate, reference)]
-    allowed = tolerance("trace", dtype).ulp if ulp is None else ulp
+    allowed = tolerance("trace", start[0].dtype).ulp if ulp is None else ulp
     result = OptimizerComparison(steps=steps, allowed=allowed)
+    current = start
     for step in range(1, steps + 1):
-        noise = [rng.standard_normal(s).astype(dtype) * 0.1 for s in shapes]
-        values = [runner.step(target, noise) for runner in runners]
+        given = gradients(step, current) if callable(gradients) else gradients[step - 1]
+        given = [np.asarray(to_numpy(g), dtype=v.dtype) for g, v in zip(given, start)]
+        values = [runner.step(given) for runner in runners]
+        current = values[1]
         result.largest.append(0.0)
         for i, (got, want) in enumerate(zip(*values)):
             gap = distance(got, want, normwise(want))
@@ -99,13 +118,24 @@ class _Runner:
         else:
             self.update = functools.partial(optimizer, self.params)
 
-    def step(self, target: list[np.ndarray], noise: list[np.ndarray]) -> list[np.ndarray]:
+    def step(self, grads: list[np.ndarray]) -> list[np.ndarray]:
         convert = to_manual if self.is_manual else to_torch
-        for p, t, n in zip(self.params, target, noise):
-            p.grad = convert(to_numpy(p) - t + n)  # d/dp of |p - t|^2 / 2, plus noise
+        for p, g in zip(self.params, grads):
+            p.grad = convert(g)
         with (manual.no_grad() if self.is_manual else torch.no_grad()):
             self.update()
         return [np.array(to_numpy(p)) for p in self.params]
+
+
+def _quadratic(start: list[np.ndarray], rng: np.random.Generator
+               ) -> Callable[[int, list[np.ndarray]], list[np.ndarray]]:
+    """The synthetic problem: the gradient of |p - target|^2 / 2 at p, plus noise."""
+    target = [rng.standard_normal(v.shape).astype(v.dtype) for v in start]
+
+    def grads(step: int, values: list[np.ndarray]) -> list[np.ndarray]:
+        noise = [rng.standard_normal(v.shape).astype(v.dtype) * 0.1 for v in values]
+        return [v - t + n for v, t, n in zip(values, target, noise)]
+    return grads
 
 
 def _partial_class(obj: Any) -> bool:
