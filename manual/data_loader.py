@@ -43,7 +43,7 @@ Reference: torch/utils/data/dataset.py (``TensorDataset``), dataloader.py (``Dat
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -73,12 +73,16 @@ class DataLoader:
 
     def __init__(self, dataset: Any, batch_size: int | None = 1, shuffle: bool = False,
                  sampler: Iterable[int] | None = None, drop_last: bool = False,
-                 generator: Generator | None = None) -> None:
+                 generator: Generator | None = None, *, num_workers: int = 0,
+                 collate_fn: Callable[[list[Any]], Any] | None = None, pin_memory: bool = False,
+                 **workers: Any) -> None:
         parity.check(dataset, batch_size, shuffle, sampler, drop_last)  # torch's refusals
+        parity.check_workers(num_workers, workers)  # worker processes: the same batches here
         if sampler is None:  # (1) the order of the items: 0 .. N - 1, or a shuffle
             sampler = _Sampler(dataset, shuffle, generator)
         self.dataset, self.batch_size, self.drop_last = dataset, batch_size, drop_last
         self.sampler, self.generator = sampler, generator
+        self.collate_fn = collate_fn or _collate
 
     def __iter__(self) -> Iterator[Any]:
         (self.generator or default_generator).random64(1)                # (5) the base seed
@@ -91,7 +95,7 @@ class DataLoader:
         indices = iter(self.sampler)  # run to its end, so (8) happens with drop_last too
         while chunk := list(itertools.islice(indices, self.batch_size)):       # (2)
             if len(chunk) == self.batch_size or not self.drop_last:            # (2) short last
-                yield _collate([self.dataset[i] for i in chunk])               # (3) (4)
+                yield self.collate_fn([self.dataset[i] for i in chunk])        # (3) (4)
 
     def __len__(self) -> int:
         n = len(self.sampler)

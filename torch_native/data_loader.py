@@ -28,7 +28,7 @@ sampler.py, _utils/collate.py (``default_collate``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import torch
@@ -47,6 +47,9 @@ class DataLoader(torch.utils.data.DataLoader):
 
     def __init__(self, dataset: Any, batch_size: int | None = 1, shuffle: bool = False,
                  sampler: Iterable[int] | None = None, drop_last: bool = False,
-                 generator: torch.Generator | None = None) -> None:
+                 generator: torch.Generator | None = None, *, num_workers: int = 0,
+                 collate_fn: Callable[[list[Any]], Any] | None = None, pin_memory: bool = False,
+                 **workers: Any) -> None:
         super().__init__(dataset, batch_size=batch_size, shuffle=shuffle, sampler=sampler,
-                         drop_last=drop_last, generator=generator)
+                         drop_last=drop_last, generator=generator, num_workers=num_workers,
+                         collate_fn=collate_fn, pin_memory=pin_memory, **workers)

@@ -53,6 +53,23 @@ def check(dataset: Any, batch_size: int | None, shuffle: bool,
         raise ValueError(f"drop_last should be a boolean value, but got drop_last={drop_last}")
 
 
+WORKER_OPTIONS = ("timeout", "worker_init_fn", "multiprocessing_context", "prefetch_factor",
+                  "persistent_workers", "pin_memory_device", "in_order")
+
+
+def check_workers(num_workers: int, options: dict[str, Any]) -> None:
+    """torch's worker processes load the same batches in the same order as its main
+    process; manual loads every batch in its own, whatever ``num_workers`` says. Unknown
+    keywords are refused as Python refuses them."""
+    if not isinstance(num_workers, int) or num_workers < 0:
+        raise ValueError("num_workers option should be non-negative; use num_workers=0 to "
+                         "disable multiprocessing.")
+    for name in options:
+        if name not in WORKER_OPTIONS:
+            raise TypeError(f"DataLoader.__init__() got an unexpected keyword argument "
+                            f"'{name}'")
+
+
 def check_sizes(tensors: Sequence[Tensor]) -> None:
     """TensorDataset's refusal: every tensor with the first tensor's first size."""
     for t in tensors:
