@@ -143,6 +143,10 @@ PIECES: dict[str, str] = {
     "adam_second_moment": "exact",     # v and v_max: a result of adam with its own kind
     "grad_accumulation": "training",
     "generator": "exact",
+    "clip_grad": "exact",
+    "dataset": "exact",
+    "dropout": "exact",
+    "embedding": "exact",
 }
 
 # With torch on CUDA, other kernels run. Where one rounds otherwise than the CPU kernel that

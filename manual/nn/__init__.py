@@ -7,6 +7,8 @@ from manual.activations import ReLU, Sequential
 from manual.conv2d import Conv2d
 from manual.conv_transpose2d import ConvTranspose2d
 from manual.cross_entropy import CrossEntropyLoss
+from manual.dropout import Dropout
+from manual.embedding import Embedding
 from manual.linear import Linear
 from manual.module import Module, ModuleDict, ModuleList, Parameter
 from manual.mse_loss import MSELoss

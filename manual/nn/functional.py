@@ -7,5 +7,7 @@ from manual.activations import relu
 from manual.conv2d import conv2d
 from manual.conv_transpose2d import conv_transpose2d
 from manual.cross_entropy import cross_entropy
+from manual.dropout import dropout
+from manual.embedding import embedding
 from manual.linear import linear
 from manual.mse_loss import mse_loss
