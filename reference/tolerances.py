@@ -147,6 +147,7 @@ PIECES: dict[str, str] = {
     "dataset": "exact",
     "dropout": "exact",
     "embedding": "exact",
+    "serialization": "exact",
 }
 
 # With torch on CUDA, other kernels run. Where one rounds otherwise than the CPU kernel that

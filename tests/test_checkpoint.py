@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import torch
 
+import manual._parity.serialization as manual_serialization
 import reference.debugging.checkpoint as checkpoint
 from reference.convert import to_manual, to_numpy, to_torch
 from reference.debugging.models import batches, build_model, build_optimizer
@@ -111,8 +112,7 @@ def test_loading_a_checkpoint_of_another_model_is_refused(tmp_path):
         checkpoint.load(tmp_path / "mlp.pt", model, opt)
 
 
-def _fail_inside_save(obj, f, *args, **kwargs):
-    f.write(b"half a checkpoint")
+def _fail_inside_save(obj):
     raise OSError("disk full")
 
 
@@ -125,7 +125,7 @@ def _interrupt(*args, **kwargs):
 
 
 INTERRUPTIONS = {
-    "torch.save fails midway": (torch, "save", _fail_inside_save),
+    "pickling fails midway": (manual_serialization, "pickled", _fail_inside_save),
     "fsync fails": (os, "fsync", _raise),
     "rename fails": (os, "replace", _raise),
     "Ctrl-C during fsync": (os, "fsync", _interrupt),
