@@ -148,6 +148,11 @@ PIECES: dict[str, str] = {
     "dropout": "exact",
     "embedding": "exact",
     "serialization": "exact",
+    "lr_scheduler": "exact",
+    "lr_curves": "exact",
+    "one_cycle": "exact",
+    "plateau": "exact",
+    "pooling": "exact",
 }
 
 # With torch on CUDA, other kernels run. Where one rounds otherwise than the CPU kernel that

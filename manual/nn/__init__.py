@@ -13,3 +13,4 @@ from manual.linear import Linear
 from manual.module import Module, ModuleDict, ModuleList, Parameter
 from manual.mse_loss import MSELoss
 from manual.nn import functional, init, utils
+from manual.pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d

@@ -4,5 +4,6 @@ A namespace: it re-exports, and holds no logic.
 """
 
 from manual.adam import Adam, AdamW
+from manual.optim import lr_scheduler
 from manual.optimizer import Optimizer
 from manual.sgd import SGD
