@@ -1,0 +1,119 @@
+"""dealias run: users' torch scripts, unmodified, on the manual engine and compared with torch.
+
+Each script in tests/scripts/ is written as users write them (the MNIST example, the stages
+of "What is torch.nn really?", a conv autoencoder, the polynomial fit with a hand-written
+update, a tabular model with part 2's pieces), on synthetic data. Each runs with ``python``
+(torch) and with ``dealias run`` (manual): the printed numbers must agree to 1%; and
+``dealias run --compare`` must find every step in agreement. A script that uses a name
+manual lacks stops with one line naming it, exit status 2.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRIPTS = Path(__file__).resolve().parent / "scripts"
+NUMBER = re.compile(r"-?\d+\.?\d*(?:e[-+]?\d+)?")
+
+# (script, its arguments, optimizer steps that run --compare compares)
+RUNS = [
+    ("poly_fit.py", [], 300),
+    ("mnist_cnn.py", ["--epochs", "1", "--train-size", "96", "--test-size", "64",
+                      "--batch-size", "32", "--log-interval", "1"], 3),
+    ("nn_really.py", [], 40),
+    ("conv_autoencoder.py", [], 16),
+    ("tabular.py", [], 30),
+]
+
+
+def _start(*command: str) -> subprocess.Popen:
+    return subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+
+
+def _numbers(text: str) -> list[float]:
+    return [float(n) for n in NUMBER.findall(text)]
+
+
+@pytest.mark.parametrize(("script", "args", "steps"), RUNS, ids=[r[0] for r in RUNS])
+def test_the_script_prints_the_same_numbers_on_manual_as_on_torch(script, args, steps):
+    path = str(SCRIPTS / script)
+    runs = [_start(sys.executable, path, *args),  # both at once: two cores
+            _start(sys.executable, "-m", "reference", "run", path, *args)]
+    (torch_out, torch_err), (manual_out, manual_err) = (run.communicate() for run in runs)
+    assert runs[0].returncode == 0, torch_err
+    assert runs[1].returncode == 0, manual_err
+    theirs, mine = _numbers(torch_out), _numbers(manual_out)
+    assert len(mine) == len(theirs) > 0, (manual_out, torch_out)
+    for a, b in zip(mine, theirs):
+        assert a == pytest.approx(b, rel=0.01, abs=1e-6), (a, b, manual_out, torch_out)
+
+
+@pytest.mark.parametrize(("script", "args", "steps"), RUNS, ids=[r[0] for r in RUNS])
+def test_run_compare_finds_every_step_in_agreement(script, args, steps):
+    result = subprocess.run([sys.executable, "-m", "reference", "run", "--compare",
+                             "--steps", str(steps), str(SCRIPTS / script), *args], cwd=ROOT,
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"every step agrees: {steps} steps compared" in result.stdout
+
+
+def test_a_name_manual_lacks_is_one_line_and_exit_2():
+    for command in (["run"], ["run", "--compare"]):
+        result = subprocess.run([sys.executable, "-m", "reference", *command,
+                                 str(SCRIPTS / "uses_lstm.py")], cwd=ROOT, capture_output=True,
+                                text=True)
+        assert result.returncode == 2
+        assert result.stderr.strip().splitlines() == [
+            f"dealias {command[0]}: error: torch.nn.LSTM is not in manual yet"]
+
+
+def test_the_script_gets_its_own_argv_name_and_exit_status(tmp_path):
+    script = tmp_path / "probe.py"
+    (tmp_path / "helper_module.py").write_text("VALUE = 41\n")
+    script.write_text(
+        "import sys\nimport torch\nfrom helper_module import VALUE\n"
+        "print(__name__, sys.argv[1:], VALUE + 1, torch.__version__.endswith('manual'))\n"
+        "print(hasattr(torch, 'compile'), torch.cuda.is_available())\n"
+        "sys.exit(3)\n")
+    result = subprocess.run([sys.executable, "-m", "reference", "run", str(script), "a", "-b"],
+                            cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 3
+    assert result.stdout.splitlines() == ["__main__ ['a', '-b'] 42 True", "False False"]
+
+
+def test_a_library_that_needs_the_real_torch_is_refused(tmp_path, monkeypatch):
+    from reference.debugging import run
+
+    (tmp_path / "a_torch_library.py").write_text("import torch\n")
+    script = tmp_path / "uses_a_library.py"
+    script.write_text("import torch\nimport a_torch_library\n")
+    requirements = {"a-torch-library": ["torch>=2.0", "numpy"], "optional": ["torch; extra"]}
+    monkeypatch.setattr(run, "_distributions", lambda: {"a_torch_library": ["a-torch-library"],
+                                                        "optional_torch": ["optional"]})
+    monkeypatch.setattr(run.importlib.metadata, "requires", lambda dist: requirements[dist])
+    run._needs_real_torch.cache_clear()
+    try:
+        assert not run._needs_real_torch("optional_torch")  # torch only as an extra
+        with pytest.raises(run.ScriptStopError, match="a_torch_library needs the real torch"):
+            run.run_script(script, [])
+    finally:
+        run._needs_real_torch.cache_clear()
+
+
+def test_the_script_failing_prints_its_traceback_and_exits_1(tmp_path):
+    script = tmp_path / "fails.py"
+    script.write_text("import torch\n\n\ndef f():\n    raise ValueError('the script is wrong')\n"
+                      "\n\nf()\n")
+    result = subprocess.run([sys.executable, "-m", "reference", "run", str(script)], cwd=ROOT,
+                            capture_output=True, text=True)
+    assert result.returncode == 1
+    assert result.stderr.startswith("Traceback (most recent call last):")
+    assert "fails.py" in result.stderr and "ValueError: the script is wrong" in result.stderr
+    assert "runpy" not in result.stderr  # the script's frames only
