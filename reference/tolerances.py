@@ -107,19 +107,71 @@ _CUDA_ADAM = Tolerance(
     of_scale=True,
 )
 
+_ADADELTA = Tolerance(
+    66,
+    "Adadelta's parameters over at most 5 steps, in ULPs of |p_0| + the sum of lr |d|: "
+    "torch's CPU sqrt is faithful, NumPy's correctly rounded (1 ULP apart, 2u); d = "
+    "sqrt(u + eps) / sqrt(v + eps) g is (12k - 4)u apart at step k (acc_delta's gap "
+    "halved by its root, plus 10u), each rounding of p adds 2u of the scale: after k "
+    "steps (14k - 4)u, 66 ULP at k = 5",
+    of_scale=True,
+)
+_ADADELTA_ACC_DELTA = Tolerance(
+    116,
+    "Adadelta's acc_delta u over at most 5 steps, relative: u = rho u + (1 - rho) d d "
+    "sums terms of one sign, so it is as far apart as (1 - rho) d d, twice d's gap "
+    "plus 4u; d is half u's previous gap plus 10u apart: u grows by 24u a step, from "
+    "20u after the first: (24k - 4)u, 116 ULP at k = 5",
+)
+_RMSPROP = Tolerance(
+    32,
+    "RMSprop's parameters over at most 5 steps, in ULPs of |p_0| + the sum of lr B, B = "
+    "mu B + |g / d| the momentum buffer's magnitude: torch's CPU sqrt is faithful, "
+    "NumPy's correctly rounded (1 ULP apart, 2u), so g / d is 6u apart, the buffer "
+    "(4k + 2)u of B after k steps, and each rounding of p adds 2u of the scale: "
+    "(6k + 2)u, 32 ULP at k = 5 ((2k + 6)u without momentum)",
+    of_scale=True,
+)
+_RMSPROP_MOMENTUM_BUFFER = Tolerance(
+    22,
+    "RMSprop's momentum buffer b = mu b + g / d over at most 5 steps, in ULPs of its "
+    "magnitude B = mu B + |g / d|: g / d is 6u apart (a faithful against a correctly "
+    "rounded sqrt, 2u, then + eps and the quotient, 2u each), and mu b and the sum add "
+    "2u of B each: (4k + 2)u after k steps, 22 ULP at k = 5",
+    of_scale=True,
+)
+_ADAGRAD = Tolerance(
+    16,
+    "Adagrad's parameters over at most 5 steps, in ULPs of |p_0| + the sum of |update|: "
+    "torch's CPU sqrt is faithful, NumPy's correctly rounded (1 ULP apart, 2u); through "
+    "+ eps and the quotient the update differs by at most 6u of itself, and each "
+    "rounding of p adds 2u of the scale: after k steps (2k + 6)u, 16 ULP at k = 5; "
+    "the sum agrees to the bit, and with fused=True everything does",
+    of_scale=True,
+)
+
+
+def _both(tol: Tolerance) -> dict[np.dtype, Tolerance]:
+    """The same bound for float32 and float64 (a bound counted in ULPs of either)."""
+    return {np.dtype(np.float32): tol, np.dtype(np.float64): tol}
+
+
 TOLERANCES: dict[str, dict[np.dtype, Tolerance]] = {
-    "exact": {np.dtype(np.float32): _EXACT, np.dtype(np.float64): _EXACT},
-    "sums": {np.dtype(np.float32): _SUMS, np.dtype(np.float64): _SUMS},
-    "reordered": {np.dtype(np.float32): _REORDERED, np.dtype(np.float64): _REORDERED},
-    "training": {np.dtype(np.float32): _TRAINING, np.dtype(np.float64): _TRAINING},
-    "trace": {np.dtype(np.float32): _TRACE, np.dtype(np.float64): _TRACE},
-    "faithful_sqrt": {np.dtype(np.float32): _FAITHFUL_SQRT,
-                      np.dtype(np.float64): _FAITHFUL_SQRT},
-    "cuda_second_moment": {np.dtype(np.float32): _CUDA_SECOND_MOMENT,
-                           np.dtype(np.float64): _CUDA_SECOND_MOMENT},
-    "cuda_adam": {np.dtype(np.float32): _CUDA_ADAM, np.dtype(np.float64): _CUDA_ADAM},
+    "exact": _both(_EXACT),
+    "sums": _both(_SUMS),
+    "reordered": _both(_REORDERED),
+    "training": _both(_TRAINING),
+    "trace": _both(_TRACE),
+    "faithful_sqrt": _both(_FAITHFUL_SQRT),
+    "cuda_second_moment": _both(_CUDA_SECOND_MOMENT),
+    "cuda_adam": _both(_CUDA_ADAM),
     "libm_product": {np.dtype(np.float32): Tolerance(8, _LIBM_PRODUCT.format("L = 3, 8 ULP")),
                      np.dtype(np.float64): Tolerance(4, _LIBM_PRODUCT.format("L = 1, 4 ULP"))},
+    "adadelta": _both(_ADADELTA),
+    "adadelta_acc_delta": _both(_ADADELTA_ACC_DELTA),
+    "rmsprop": _both(_RMSPROP),
+    "rmsprop_momentum_buffer": _both(_RMSPROP_MOMENTUM_BUFFER),
+    "adagrad": _both(_ADAGRAD),
     "libm": {np.dtype(np.float32): Tolerance(3, _LIBM.format("2 (exp) and 3 (log)")),
              np.dtype(np.float64): Tolerance(1, _LIBM.format(1))},
 }
@@ -142,6 +194,9 @@ PIECES: dict[str, str] = {
     "adam": "faithful_sqrt",
     "adam_second_moment": "exact",     # v and v_max: a result of adam with its own kind
     "grad_accumulation": "training",
+    "adadelta": "adadelta",
+    "rmsprop": "rmsprop",
+    "adagrad": "adagrad",
     "generator": "exact",
     "clip_grad": "exact",
     "dataset": "exact",
@@ -153,6 +208,10 @@ PIECES: dict[str, str] = {
     "one_cycle": "exact",
     "plateau": "exact",
     "pooling": "exact",
+    "gelu": "exact",
+    "Flatten": "exact",
+    "Tanh": "libm",
+    "Sigmoid": "exact",
 }
 
 # With torch on CUDA, other kernels run. Where one rounds otherwise than the CPU kernel that
