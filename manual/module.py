@@ -81,7 +81,7 @@ class Module:
     training: bool
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        parity.check_init_arguments(args, kwargs)
+        parity.check_init_arguments(self, args, kwargs)
         for table in ("_parameters", "_buffers", "_modules", "_forward_hooks",
                       "_forward_pre_hooks"):
             object.__setattr__(self, table, OrderedDict())

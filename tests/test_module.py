@@ -162,6 +162,7 @@ def test_hooks_see_inputs_and_outputs_and_may_replace_them():
     lambda lib, m: m.register_parameter("p", lib.zeros(1)),       # not a Parameter
     lambda lib, m: m.missing,                                     # no such attribute
     lambda lib, m: m.train("yes"),                                # a mode that is no bool
+    lambda lib, m: type(m).__base__.__init__(m, 5),              # Module's init given args
 ])
 def test_refusals_as_torch(bad):
     errors = []

@@ -74,12 +74,14 @@ def check_buffer(name: str, tensor: Any) -> None:
                         "(torch Tensor or None required)")
 
 
-def check_init_arguments(args: tuple, kwargs: dict) -> None:
+def check_init_arguments(module: Any, args: tuple, kwargs: dict) -> None:
+    """Module.__init__ takes no arguments; torch names the subclass that passed some."""
+    name = type(module).__name__
     if kwargs:
-        raise TypeError(f"Module.__init__() got an unexpected keyword argument "
+        raise TypeError(f"{name}.__init__() got an unexpected keyword argument "
                         f"'{next(iter(kwargs))}'")
     if args:
-        raise TypeError(f"Module.__init__() takes 1 positional argument but {len(args) + 1} "
+        raise TypeError(f"{name}.__init__() takes 1 positional argument but {len(args) + 1} "
                         "were given")
 
 
