@@ -9,7 +9,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt
 
-.PHONY: demo test lint mutation clean bench
+.PHONY: demo test lint mutation clean bench doctor-bench
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ test: $(VENV)/.test-installed
 
 bench: $(VENV)/.demo-installed
 	$(PY) benchmarks/bench.py
+
+# doctor on its benchmark of buggy and clean loops: detection and false-alarm rates
+doctor-bench: $(VENV)/.demo-installed
+	$(PY) benchmarks/doctor_bench.py
 
 $(VENV)/.dev-installed: pyproject.toml constraints.txt | $(PY)
 	$(PIP) -e '.[test,dev]'

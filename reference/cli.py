@@ -140,12 +140,19 @@ def _parser() -> argparse.ArgumentParser:
                      help="the script's own arguments")
     run.set_defaults(run=_run)
 
-    run = commands.add_parser("doctor", help="run your training step, name the pitfalls it shows",
+    run = commands.add_parser("doctor", help="run your training loop, name the pitfalls it shows",
                               epilog=DOCTOR_EPILOG,
                               formatter_class=argparse.RawDescriptionHelpFormatter)
-    run.add_argument("target", metavar="MODULE:FUNCTION",
-                     help="FILE.py:FUNCTION or package.module:FUNCTION")
-    run.add_argument("--steps", type=_positive_int, default=5, help="default: 5")
+    run.add_argument("target", metavar="TARGET",
+                     help="a step function, FILE.py:FUNCTION or package.module:FUNCTION, or a "
+                          "whole script, SCRIPT.py")
+    run.add_argument("--steps", type=_positive_int, default=None,
+                     help="a step function: how many calls (default 5); a script: how many "
+                          "steps of each optimizer to watch (default 10)")
+    run.add_argument("--engine", choices=("manual", "torch"), default=None,
+                     help="a script's engine: manual, as dealias run (the default), or torch")
+    run.add_argument("args", nargs=argparse.REMAINDER, metavar="ARGS",
+                     help="a script's own arguments (doctor's options go before SCRIPT.py)")
     run.set_defaults(run=_doctor)
     return parser
 
@@ -165,7 +172,9 @@ examples:
 
 DOCTOR_EPILOG = """\
 the step: a function of no arguments that runs one training step on a model and an
-optimizer kept as globals of its module, and returns loss.item(). For example my_step.py:
+optimizer (module globals, or attributes of your objects), and returns loss.item(). A step
+that calls optimizer.step() every k-th call (gradient accumulation) is one too. For
+example my_step.py:
 
   import torch
 
@@ -180,15 +189,25 @@ optimizer kept as globals of its module, and returns loss.item(). For example my
       optimizer.step()
       return loss.item()
 
-doctor watches the parameters of the module's optimizers (else of its models, else its
-global tensors that require grad), their .grad and what backward brings in, warnings, what
-the step returns and the inputs given to cross_entropy. Exit status 1 when it finds a
-pitfall or the step raises, 0 when it finds none. Torch and manual/ loops both work.
+the script: a whole training script with its own arguments after it, run as 'dealias run'
+runs it (on manual; --engine torch for the real torch) until every optimizer it steps has
+taken --steps steps. Give it steps enough to reach an evaluation, for train()/eval() to be
+checked there.
+
+doctor watches, through the engines' hooks, every optimizer step, backward, outermost
+module call, loss function and clip_grad call, and names the pitfalls they show with the
+evidence (which parameter, which optimizer, which step, the numbers); 'dealias pitfalls'
+lists them. The loop's warnings are shown too. Exit status 1 when it names a pitfall or
+the loop raises, 0 when it finds none, 3 when doctor itself failed (its own bug, reported
+as such); torch and manual loops both work.
 
 examples:
   dealias doctor my_step.py:step                 run it 5 times, name the pitfalls
   dealias doctor my_package.train:step --steps 10
   dealias doctor tests/doctor_cases/forgotten_zero_grad.py:buggy
+  dealias doctor train.py                        a whole script, on manual
+  dealias doctor --engine torch --steps 20 train.py --epochs 1
+  dealias doctor benchmarks/doctor/b23_eval_not_reset.py
 """
 
 
@@ -520,13 +539,24 @@ def _pitfalls(args: argparse.Namespace, console: Console) -> int:
 def _doctor(args: argparse.Namespace, console: Console) -> int:
     from reference.debugging import doctor
 
-    with console.status(f"running {args.target}"):
-        try:
-            diagnosis = doctor.diagnose(args.target, args.steps)
-        except doctor.DoctorError as error:
-            raise UsageError(str(error)) from None
+    script = args.target.endswith(".py")        # FILE.py:FUNCTION ends with the function
+    if not script and args.args:                # options after a step function's name
+        args = _parser().parse_args(["doctor", *args.args, args.target])
+    if not script and args.engine:
+        raise UsageError(f"--engine is for a whole script (SCRIPT.py), not {args.target}")
+    try:
+        if script:
+            diagnosis = doctor.diagnose_script(args.target, args.args, args.steps or 10,
+                                               args.engine or "manual")
+        else:
+            with console.status(f"running {args.target}"):
+                diagnosis = doctor.diagnose(args.target, args.steps or 5)
+    except doctor.DoctorError as error:
+        raise UsageError(str(error)) from None
     console.print(doctor.report(diagnosis), highlight=False, soft_wrap=True)
-    return 1 if diagnosis.findings or diagnosis.error else 0
+    if diagnosis.findings or diagnosis.error or diagnosis.status:
+        return 1
+    return 3 if diagnosis.faults else 0
 
 
 if __name__ == "__main__":

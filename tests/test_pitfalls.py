@@ -24,11 +24,16 @@ def ran(name: str, which: str, engine: str) -> Run:
     return run(PITFALLS[name], which, engine)
 
 
-def test_the_eleven_pitfalls_of_the_issue_are_there():
+def test_the_pitfalls_of_the_issues_are_there():
     assert list(PITFALLS) == [
         "forgotten-zero-grad", "zero-grad-after-backward", "set-to-none",
         "unscaled-accumulation", "adam-weight-decay", "train-loss-graph", "mse-broadcast",
-        "softmax-cross-entropy", "manual-update", "epoch-mean", "momentum"]
+        "softmax-cross-entropy", "manual-update", "epoch-mean", "momentum",
+        # the bugs of real loops that doctor names (tests/test_doctor.py)
+        "nan-loss", "detached-loss", "parameters-not-in-optimizer", "duplicate-parameters",
+        "eval-mode-training", "train-mode-evaluation", "scheduler-before-optimizer",
+        "clip-before-backward", "clip-changes-nothing", "frozen-parameters", "loss-broadcast",
+        "nll-loss-input", "sigmoid-bce-with-logits"]
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -80,6 +85,33 @@ def test_the_symptoms_in_numbers():
     assert per_lr == pytest.approx(1, abs=0.02)    # Adam's decay: about lr a step
     nodes = ran("train-loss-graph", "buggy", "torch").numbers
     assert nodes["after step 10"] > 5 * nodes["graph nodes kept after step 1"]
+
+
+def test_the_symptoms_of_the_bugs_doctor_names_in_numbers():
+    """The headline numbers of the pitfalls `dealias doctor` names, as they state them."""
+    for engine in ENGINES:
+        assert ran("nan-loss", "buggy", engine).numbers[
+            "first step with a non-finite loss"] == 31            # lr 2.0: inf at step 31
+        assert ran("duplicate-parameters", "buggy", engine).numbers[
+            "bias's move / (lr grad)"] == pytest.approx(2)       # stepped twice
+        assert ran("scheduler-before-optimizer", "buggy", engine).numbers[
+            "lr of steps 1-3"] == "0.05, 0.025, 0.0125"          # 0.1 never used
+        assert ran("nll-loss-input", "buggy", engine).numbers["loss after 50 steps"] < 0
+        assert ran("clip-changes-nothing", "buggy", engine).numbers[
+            "total norm clip_grad_norm_ saw"] == 0.0
+    detached = ran("detached-loss", "buggy", "manual").numbers
+    assert detached["largest weight change"] == 0.0
+    assert ran("sigmoid-bce-with-logits", "buggy", "torch").numbers[
+        "smallest predicted probability"] > 0.5 > ran("sigmoid-bce-with-logits", "fixed",
+                                                      "torch").numbers[
+        "smallest predicted probability"]
+
+
+def test_the_scheduler_warns_on_both_engines_and_only_when_buggy():
+    for engine in ENGINES:
+        assert any("before `optimizer.step()`" in w
+                   for w in ran("scheduler-before-optimizer", "buggy", engine).warnings)
+        assert not ran("scheduler-before-optimizer", "fixed", engine).warnings
 
 
 def test_mse_broadcast_warns_on_both_engines_and_only_when_buggy():

@@ -1,4 +1,5 @@
-"""dealias doctor case: softmax outputs given to cross_entropy (buggy), logits (fixed)."""
+"""dealias doctor case: softmax outputs given to cross_entropy (buggy, buggy_imported_name),
+sigmoid outputs (buggy_sigmoid), logits (fixed)."""
 
 import torch
 from torch.nn.functional import cross_entropy
@@ -24,6 +25,10 @@ def buggy():
 
 def buggy_imported_name():
     return _step(lambda logits: cross_entropy(torch.softmax(logits, dim=1), y))
+
+
+def buggy_sigmoid():
+    return _step(lambda logits: criterion(torch.sigmoid(logits), y))
 
 
 def fixed():

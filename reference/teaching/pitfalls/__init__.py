@@ -86,19 +86,35 @@ def _registry() -> dict[str, Pitfall]:
     from reference.teaching.pitfalls import (
         accumulation,
         adam_weight_decay,
+        clip_before_backward,
+        clip_changes_nothing,
+        detached_loss,
+        duplicate_parameters,
         epoch_mean,
+        eval_mode_training,
+        frozen_layer,
+        loss_broadcast,
         manual_update,
         momentum,
         mse_broadcast,
+        nan_loss,
+        nll_loss_input,
+        replaced_layer,
+        scheduler_order,
         set_to_none,
+        sigmoid_bce,
         softmax_cross_entropy,
         train_loss_graph,
+        train_mode_evaluation,
         zero_grad_after_backward,
         zero_grad_forgotten,
     )
     modules = (zero_grad_forgotten, zero_grad_after_backward, set_to_none, accumulation,
                adam_weight_decay, train_loss_graph, mse_broadcast, softmax_cross_entropy,
-               manual_update, epoch_mean, momentum)
+               manual_update, epoch_mean, momentum, nan_loss, detached_loss, replaced_layer,
+               duplicate_parameters, eval_mode_training, train_mode_evaluation,
+               scheduler_order, clip_before_backward, clip_changes_nothing, frozen_layer,
+               loss_broadcast, nll_loss_input, sigmoid_bce)
     return {m.PITFALL.name: m.PITFALL for m in modules}
 
 

@@ -3,6 +3,8 @@
 A loop is written once, against ``lib``: ``lib.Linear``, ``lib.SGD``, ``lib.mse_loss``,
 ``lib.tensor``, ``lib.no_grad``, ... ``twins("manual")`` fills it from manual/, and
 ``twins("torch")`` from torch_native/ and torch, so the same lines run on both engines.
+The pieces beyond the first few (``lib.Dropout``, ``lib.nll_loss``, ``lib.StepLR``, ...)
+are imported when a loop first asks for them.
 """
 
 from __future__ import annotations
@@ -25,7 +27,35 @@ CLASSES_X = _rng.standard_normal((24, 4)).astype(np.float32)                    
 CLASSES_Y = CLASSES_X[:, :3].argmax(axis=1).astype(np.int64)                    # (24,) in 0..2
 
 
-def twins(engine: str) -> SimpleNamespace:
+# lib's names imported when first used: name -> (piece file, name in it)
+PIECES = {
+    "Sequential": ("activations", "Sequential"), "ReLU": ("activations", "ReLU"),
+    "Dropout": ("dropout", "Dropout"), "BatchNorm1d": ("batch_norm", "BatchNorm1d"),
+    "softmax": ("softmax", "softmax"), "log_softmax": ("softmax", "log_softmax"),
+    "nll_loss": ("nll_loss", "nll_loss"), "clip_grad_norm_": ("clip_grad", "clip_grad_norm_"),
+    "StepLR": ("lr_scheduler", "StepLR"),
+}
+
+
+class Lib(SimpleNamespace):
+    """The twins' names for one engine; PIECES are imported when a loop first uses one."""
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "binary_cross_entropy_with_logits":
+            value = (torch.nn.functional.binary_cross_entropy_with_logits
+                     if self.engine == "torch" else _bce_with_logits)
+        elif name == "sigmoid":
+            value = torch.sigmoid if self.engine == "torch" else manual.sigmoid
+        elif name in PIECES:
+            piece, attr = PIECES[name]
+            value = getattr(importlib.import_module(f"{self.package}.{piece}"), attr)
+        else:
+            raise AttributeError(f"lib has no {name!r}")
+        setattr(self, name, value)
+        return value
+
+
+def twins(engine: str) -> Lib:
     """The names a loop uses, from manual/ ("manual") or from torch_native/ ("torch")."""
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}; choose from {', '.join(ENGINES)}")
@@ -36,13 +66,19 @@ def twins(engine: str) -> SimpleNamespace:
 
     base = manual if engine == "manual" else torch
     adam, data = piece("adam"), piece("data_loader")
-    return SimpleNamespace(
-        engine=engine, tensor=base.tensor, manual_seed=base.manual_seed,
+    return Lib(
+        engine=engine, package=package, tensor=base.tensor, manual_seed=base.manual_seed,
         no_grad=piece("no_grad").no_grad, Linear=piece("linear").Linear,
         mse_loss=piece("mse_loss").mse_loss, cross_entropy=piece("cross_entropy").cross_entropy,
         SGD=piece("sgd").SGD, Adam=adam.Adam, AdamW=adam.AdamW,
         TensorDataset=data.TensorDataset, DataLoader=data.DataLoader,
     )
+
+
+def _bce_with_logits(z: Any, y: Any) -> Any:
+    """mean(max(z, 0) - z y + log(1 + exp(-|z|))): binary cross-entropy of the logits z
+    (manual has no binary_cross_entropy_with_logits piece yet)."""
+    return (z.clamp(min=0) - z * y + (1 + (-z.abs()).exp()).log()).mean()
 
 
 def regression(lib: SimpleNamespace, seed: int = 0) -> tuple[Any, Any, Any]:
@@ -95,6 +131,14 @@ def graph_nodes(t: Any) -> int:
         else:                                 # manual: a Node, or a leaf Tensor (no inputs)
             stack.extend(e for e in getattr(node, "inputs", ()) if e is not None)
     return len(seen)
+
+
+def mlp(lib: SimpleNamespace, seed: int = 0, dropout: float = 0.0) -> Any:
+    """Linear(3, 8), ReLU, [Dropout(dropout),] Linear(8, 1) from ``seed``: the same weights
+    on both engines."""
+    lib.manual_seed(seed)
+    middle = [lib.Dropout(dropout)] if dropout else []
+    return lib.Sequential(lib.Linear(3, 8), lib.ReLU(), *middle, lib.Linear(8, 1))
 
 
 def line(lib: SimpleNamespace) -> tuple[Any, Any]:

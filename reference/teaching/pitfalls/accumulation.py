@@ -50,4 +50,6 @@ PITFALL = Pitfall(
                 "_accumulate: `t.grad.array += grad`"),
     buggy=buggy, fixed=fixed, symptom=symptom,
     shared=("|accumulated grad| / |full-batch grad|",),
+    doctor="several backward()s per optimizer step, from one line, each from a loss "
+           "function's mean itself (not divided by k)",
 )

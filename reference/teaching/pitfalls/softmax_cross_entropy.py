@@ -51,5 +51,6 @@ PITFALL = Pitfall(
     manual_ref="manual/cross_entropy.py, _log_softmax (equation 1) and the module docstring",
     buggy=buggy, fixed=fixed, symptom=symptom,
     shared=("loss after 200 steps", "accuracy"),
-    doctor="an input to cross_entropy whose rows are non-negative and sum to one",
+    doctor="an input to cross_entropy whose rows are non-negative and sum to one, or "
+           "that a sigmoid made",
 )

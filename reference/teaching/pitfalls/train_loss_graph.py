@@ -56,5 +56,6 @@ PITFALL = Pitfall(
                 "makes a Node with edges to its inputs' nodes"),
     buggy=buggy, fixed=fixed, symptom=symptom,
     shared=("train_loss",),
-    doctor="a loss returned by the step, or kept in a module global, that holds a graph",
+    doctor="a loss returned with its graph, or a running total, list or dict of losses "
+           "whose graphs pile up step after step",
 )

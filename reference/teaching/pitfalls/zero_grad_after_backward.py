@@ -54,5 +54,6 @@ PITFALL = Pitfall(
                 "SGD.step: `if p.grad is not None:`"),
     buggy=buggy, fixed=fixed, symptom=symptom,
     shared=("loss at step 1", "loss at step 10", "largest weight change"),
-    doctor="parameters that never change although backward produced gradients",
+    doctor="gradients that backward produced and that are None or zero when the optimizer "
+           "steps",
 )

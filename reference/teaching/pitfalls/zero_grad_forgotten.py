@@ -51,5 +51,6 @@ PITFALL = Pitfall(
     manual_ref="manual/backward.py, _accumulate: `t.grad.array += grad` (equation 5)",
     buggy=buggy, fixed=fixed, symptom=symptom,
     shared=("|grad| at step 1", "|grad| at step 5", "loss at step 5"),
-    doctor="a .grad that holds the previous step's gradient plus this step's",
+    doctor="an optimizer that steps on a .grad it already stepped with, that backward "
+           "added to: named per optimizer",
 )
