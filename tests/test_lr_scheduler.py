@@ -293,9 +293,10 @@ def test_warnings_are_torchs_and_name_the_callers_line(scenario, name):
         seen.append(caught(lambda: SCENARIOS[scenario](opt, sched, make)))  # noqa: B023
     m_seen, t_seen = seen
     assert [w[:2] for w in m_seen] == [w[:2] for w in t_seen]
-    if scenario in ("scheduler first", "optimizer.step replaced"):
+    located = "MUTANT_UNDER_TEST" not in os.environ  # see caught()
+    if scenario in ("scheduler first", "optimizer.step replaced") and located:
         assert len(m_seen) == 1 and m_seen[0][2] == t_seen[0][2] == __file__
-    if scenario == "get_lr by hand":  # at the scheduler's get_lr, in each side's file
+    if scenario == "get_lr by hand" and located:  # at the scheduler's get_lr, in its file
         assert [Path(w[2]).name for w in m_seen + t_seen] == ["lr_scheduler.py"] * 2
     if scenario in ("right order", "second scheduler"):
         assert m_seen == []
