@@ -11,6 +11,20 @@ import numpy as _np
 from manual._allocator import keep_freed_memory
 from manual.backward import backward
 from manual.blas import matmul, mm
+from manual.comparison import (
+    bitwise_and,
+    bitwise_not,
+    bitwise_or,
+    bitwise_xor,
+    eq,
+    floor_divide,
+    ge,
+    gt,
+    le,
+    lt,
+    ne,
+    remainder,
+)
 from manual.creation import (
     arange,
     as_tensor,
@@ -57,15 +71,9 @@ from manual.pointwise import (
     clamp,
     cos,
     div,
-    eq,
     exp,
-    ge,
-    gt,
-    le,
     log,
-    lt,
     mul,
-    ne,
     neg,
     pow,
     relu,

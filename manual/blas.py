@@ -12,7 +12,9 @@ back over a broadcast batch by backward).
 
 Quirk that changes numbers: the products add k terms in the order of the BLAS library's
 blocking, which differs between NumPy's OpenBLAS and torch's MKL, so the last bits of y,
-da and db may differ (reference/tolerances.py, "sums").
+da and db may differ (reference/tolerances.py, "sums"). torch names the node by the path
+its matmul takes for the shapes (dot, mv, mm, a folded or a batched product), and so does
+manual/_parity/shapes.py.
 
 Reference: tools/autograd/derivatives.yaml (``mm``: ``mm_mat1_backward``,
 ``mm_mat2_backward``), aten/src/ATen/native/LinearAlgebra.cpp (``matmul``).
@@ -22,24 +24,26 @@ from __future__ import annotations
 
 import numpy as np
 
-from manual._parity import engine
+from manual._parity import shapes
 from manual.graph import needed, record
 from manual.tensor import Tensor
 
 
 def matmul(input: Tensor, other: Tensor) -> Tensor:
-    engine.check_matmul(input, other)
+    shapes.check_matmul(input, other)
     a, b = input.array, other.array
+    out = (a @ b).astype(b.dtype, copy=False)                     # (1) (one dtype but empty)
 
     def derivative(grad):
         return _matmul_backward(grad, a, b)                       # (2), (3)
 
-    return record("MmBackward0", a @ b, (input, other), derivative, saves=True,   # (1)
+    name = shapes.matmul_node_name(input, other, out.shape)  # the path torch's matmul takes
+    return record(name, out, (input, other), derivative, saves=True,
                   reads=needed((input, other), (other, input)))
 
 
 def mm(input: Tensor, mat2: Tensor) -> Tensor:
-    engine.check_mm(input, mat2)
+    shapes.check_mm(input, mat2)
     return matmul(input, mat2)
 
 

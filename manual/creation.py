@@ -13,10 +13,11 @@ when every bound is an integer. Every creation function takes torch's keywords `
 ``device`` (the CPU only: manual is NumPy) and ``requires_grad``, and a shape as separate
 ints or one tuple, ``()`` included.
 
-Quirk that changes numbers: linspace computes the first half of its values from the start
+Quirks that change numbers: linspace computes the first half of its values from the start
 and the second half from the end (start + i step, then end - (steps - 1 - i) step), in the
-dtype of the result and in vectors of its CPU's width, so a value can differ from the
-exact grid point in its last bit exactly as torch's does (manual/_parity/creation.py).
+dtype of the result; arange computes start + i step in double precision, in vectors that
+start from their first element; so a value can differ from the exact grid point in its
+last bit exactly as torch's does (manual/_parity/creation.py).
 
 Reference: torch/_tensor.py, aten/src/ATen/native/TensorFactories.cpp,
 aten/src/ATen/native/RangeFactories.cpp and cpu/RangeFactoriesKernel.cpp.
@@ -41,8 +42,8 @@ def tensor(data: Any, dtype: Any = None, device: Any = None,
     check_device(device)
     if isinstance(data, Tensor):
         data = data.array
-    array = np.array(data, dtype=dtype if dtype is not None else dtypes.default_dtype(data))
-    return _leaf(array, requires_grad)
+    dtype = dtype if dtype is not None else dtypes.default_dtype(data)
+    return _leaf(parity.array_of(data, dtype), requires_grad)
 
 
 def from_numpy(ndarray: np.ndarray) -> Tensor:
@@ -64,30 +65,33 @@ def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
 def zeros(*size: Any, dtype: Any = None, device: Any = None,
           requires_grad: bool = False) -> Tensor:
     """(3) A shape of zeros (float32 unless ``dtype``)."""
-    return full(_size(size), 0, dtype=dtype or dtypes.float32, device=device,
+    shape = parity.check_size(parity.size(size, "zeros"), "zeros")
+    return full(shape, 0, dtype=dtype or dtypes.float32, device=device,
                 requires_grad=requires_grad)
 
 
 def ones(*size: Any, dtype: Any = None, device: Any = None,
          requires_grad: bool = False) -> Tensor:
     """(3) A shape of ones (float32 unless ``dtype``)."""
-    return full(_size(size), 1, dtype=dtype or dtypes.float32, device=device,
+    return full(parity.size(size, "ones"), 1, dtype=dtype or dtypes.float32, device=device,
                 requires_grad=requires_grad)
 
 
 def empty(*size: Any, dtype: Any = None, device: Any = None,
           requires_grad: bool = False) -> Tensor:
     """(3) A shape whose values are not to be read before written (zeros, here)."""
-    return zeros(*size, dtype=dtype, device=device, requires_grad=requires_grad)
+    return full(parity.size(size, "empty"), 0, dtype=dtype or dtypes.float32, device=device,
+                requires_grad=requires_grad)
 
 
 def full(size: Sequence[int], fill_value: Any, dtype: Any = None, device: Any = None,
          requires_grad: bool = False) -> Tensor:
     """(3) A shape filled with ``fill_value``; its dtype by default from the value's kind."""
     check_device(device)
-    dtype = dtype if dtype is not None else dtypes.default_dtype(fill_value)
-    return _leaf(np.full(parity.check_size(_size((size,))), fill_value, dtype=dtype),
-                 requires_grad)
+    dtype = dtype if dtype is not None else dtypes.result_dtype(fill_value)
+    value = fill_value.array if isinstance(fill_value, Tensor) else fill_value
+    shape = parity.check_size(parity.size((size,), "full"))
+    return _leaf(np.full(shape, value, dtype=dtype), requires_grad)
 
 
 def zeros_like(input: Tensor, dtype: Any = None, device: Any = None,
@@ -116,12 +120,11 @@ def arange(start: float, end: float | None = None, step: float = 1, *, dtype: An
     """(5) start, start + step, ... below end; ``arange(n)`` is 0, 1, ..., n - 1."""
     check_device(device)
     start, end = (0, start) if end is None else (start, end)
-    count = parity.arange_count(start, end, step)
-    integers = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
+    integers = dtypes.result_dtype(start, end, step).kind in "biu"
     dtype = np.dtype(dtype) if dtype is not None else (
         dtypes.int64 if integers else dtypes.float32)
-    values = start + step * np.arange(count, dtype=np.float64 if not integers else np.int64)
-    return _leaf(values.astype(dtype), requires_grad)                          # (5)
+    start, end, step = (v.item() if isinstance(v, Tensor) else v for v in (start, end, step))
+    return _leaf(parity.arange(start, end, step, dtype), requires_grad)        # (5)
 
 
 def linspace(start: float, end: float, steps: int, *, dtype: Any = None, device: Any = None,

@@ -15,6 +15,8 @@ from __future__ import annotations
 from typing import Any
 
 NO_CUDA = "Torch not compiled with CUDA enabled (manual computes with NumPy, on the CPU)"
+TYPES = ("cpu", "cuda", "ipu", "xpu", "mkldnn", "opengl", "opencl", "ideep", "hip", "ve", "fpga",
+         "maia", "xla", "lazy", "vulkan", "mps", "meta", "hpu", "mtia", "privateuseone")
 
 
 class device:  # noqa: N801 (torch's name)
@@ -25,6 +27,9 @@ class device:  # noqa: N801 (torch's name)
         if isinstance(type, device):
             type, index = type.type, type.index
         name, _, number = str(type).partition(":")
+        if name not in TYPES:  # torch's device-string parser names the ones it knows
+            raise RuntimeError(f"Expected one of {', '.join(TYPES)} device type at start of "
+                               f"device string: {type}")
         self.type = name
         self.index = int(number) if number else index
 

@@ -3,13 +3,14 @@
 Each function computes its forward with NumPy and records its local derivative, the
 chain-rule factor for each input (d stands for the incoming gradient, dL/dout):
 
-1.  a + b, a - b           da = d, db = +-d
+1.  a + alpha b, a - b     da = d, db = +-alpha d
 2.  a * b                  da = d b, db = d a
 3.  a / b                  da = d / b, db = -d (a / b) / b
 4.  -a                     da = -d
 5.  1 / a                  da = -d (1/a)^2
 6.  a^n                    da = d n a^(n-1)                       (n a number)
     a^b                    da = d b a^(b-1), db = d a^b log a     (b a tensor)
+    c^b                    db = d c^b log c                       (c a number)
 7.  e^a                    da = d e^a
 8.  log a                  da = d / a
 9.  sqrt a                 da = d / (2 sqrt a)
@@ -17,34 +18,40 @@ chain-rule factor for each input (d stands for the incoming gradient, dL/dout):
 11. sigmoid a = 1/(1+e^-a) da = d (1 - s) s, s = sigmoid a
 12. sin a, cos a           da = d cos a, da = d (-sin a)
 13. |a|                    da = d sign(a)                          (0 at a = 0)
-14. clamp(a, lo, hi)       da = d where lo <= a <= hi, else 0
+14. clamp(a, lo, hi)       da = d where lo <= a <= hi, else 0;  dlo = d where a < lo (and
+                           lo < hi), dhi = d where a > hi (or hi < lo)   (tensor bounds)
 15. relu a = max(a, 0)     da = d where relu(a) > 0, else 0
 16. where(c, a, b)         da = d where c, db = d where not c
-17. a == b, a < b, ...     no derivative: a bool tensor
+
+Comparisons (a < b), logic (a & b) and integer-style division (a // b, a % b): comparison.py.
 
 Broadcasting: a and b are brought to one shape first; backward sums each gradient back to
 its operand's shape (manual/backward.py). Dtypes: torch's promotion, not NumPy's
 (manual/_parity/dtypes.py); an integer input to exp, log, sqrt, ... is first made float32.
 
 Quirks that change numbers: torch's derivative formulas are written with the result where
-they can be (5, 7, 9, 10, 11), so the same roundings happen here. ``c / a`` is
-``a.reciprocal() * c``, two roundings. exp, log, tanh, sin, cos, sigmoid and a^b come from
-vectorised libms on both sides (SLEEF in torch, NumPy's own SIMD code): the last bit may
-differ (reference/tolerances.py states by how much).
+they can be (5, 7, 9, 10, 11), so the same roundings happen here; in (10) 1 - y y is one
+fused multiply-add. ``c / a`` is ``a.reciprocal() * c``, two roundings; in (6) log c is
+taken in double precision. (11) takes e^-a from SLEEF's and glibc's exp where torch's kernel
+does, to the bit. exp, log, sqrt, tanh, sin, cos and a^b come from vectorised libms on both
+sides (MKL's and SLEEF's in torch, NumPy's own SIMD code): the last bit may differ
+(reference/tolerances.py states by how much).
 
 Reference: tools/autograd/derivatives.yaml (each formula above), torch/_tensor.py
 (``__rdiv__``, ``__rpow__``), aten/src/ATen/native/cpu/BinaryOpsKernel.cpp
-(``tanh_backward``, ``sigmoid_backward``), aten/src/ATen/native/UnaryOps.cpp.
+(``tanh_backward``, ``sigmoid_backward``), aten/src/ATen/native/UnaryOps.cpp,
+torch/csrc/autograd/FunctionsManual.cpp (``pow_backward_exponent``, ``clamp_backward``).
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
-from manual._parity import dtypes, engine
-from manual._parity.rounding import fused_add
+from manual._parity import arithmetic, dtypes, engine
+from manual._parity.rounding import fma, fused_add
 from manual.graph import needed, record
 from manual.tensor import Tensor
 
@@ -52,8 +59,10 @@ Operand = Tensor | float | int | bool
 
 
 def add(input: Tensor, other: Operand, *, alpha: float = 1) -> Tensor:
-    a, b = _operands(input, other)
+    a, b = _operands(input, other, "add")
+    arithmetic.check_alpha(a.dtype, alpha)
     out = a.array + b.array if alpha == 1 else fused_add(a.array, b.array, alpha)  # (1) a + alpha b
+    out = out.astype(a.dtype, copy=False)  # bools stay bools: a or (alpha and b)
 
     def derivative(grad):                                         # (1)
         return grad, (grad if alpha == 1 else grad * alpha)
@@ -62,7 +71,9 @@ def add(input: Tensor, other: Operand, *, alpha: float = 1) -> Tensor:
 
 
 def sub(input: Tensor, other: Operand, *, alpha: float = 1) -> Tensor:
-    a, b = _operands(input, other)
+    a, b = _operands(input, other, "sub")
+    arithmetic.check_subtraction(input.dtype, dtypes.result_dtype(other))
+    arithmetic.check_alpha(a.dtype, alpha)
     out = a.array - b.array if alpha == 1 else fused_add(a.array, b.array, -alpha)  # (1)
 
     def derivative(grad):                                         # (1)
@@ -73,7 +84,8 @@ def sub(input: Tensor, other: Operand, *, alpha: float = 1) -> Tensor:
 
 def rsub(input: Tensor, other: Operand) -> Tensor:
     """other - input, as ``5 - t`` computes it."""
-    b, a = _operands(input, other)
+    b, a = _operands(input, other, "sub")
+    arithmetic.check_subtraction(dtypes.result_dtype(other), input.dtype)
 
     def derivative(grad):                                         # (1), b being input
         return -grad, grad
@@ -83,7 +95,7 @@ def rsub(input: Tensor, other: Operand) -> Tensor:
 
 
 def mul(input: Tensor, other: Operand) -> Tensor:
-    a, b = _operands(input, other)
+    a, b = _operands(input, other, "mul")
     a_values, b_values = a.array, b.array
 
     def derivative(grad):                                         # (2)
@@ -94,13 +106,15 @@ def mul(input: Tensor, other: Operand) -> Tensor:
 
 
 def div(input: Tensor, other: Operand) -> Tensor:
-    a, b = _operands(input, other, true_division=True)
+    a, b = _operands(input, other, "div", true_division=True)
     a_values, b_values = a.array, b.array
 
     def derivative(grad):                                         # (3)
         return grad / b_values, -grad * ((a_values / b_values) / b_values)
 
-    return record("DivBackward0", a_values / b_values, (a, b), derivative, saves=True,
+    with np.errstate(divide="ignore", invalid="ignore"):  # x / 0 = +-inf or NaN, as torch
+        out = a_values / b_values                                 # (3)
+    return record("DivBackward0", out, (a, b), derivative, saves=True,
                   reads=needed((a, b), (b, a), (b, b)))
 
 
@@ -110,6 +124,8 @@ def rdiv(input: Tensor, other: Operand) -> Tensor:
 
 
 def neg(input: Tensor) -> Tensor:
+    arithmetic.check_negation(input.dtype)
+
     def derivative(grad):                                         # (4)
         return (-grad,)
 
@@ -128,38 +144,58 @@ def reciprocal(input: Tensor) -> Tensor:
     return record("ReciprocalBackward0", out, (a,), derivative, saves=True, reads_output=True)
 
 
-def pow(input: Tensor, exponent: Operand) -> Tensor:  # noqa: A001 (torch's name)
+def pow(input: Operand, exponent: Operand) -> Tensor:  # noqa: A001 (torch's name)
+    if not isinstance(input, Tensor):                  # torch.pow(2, t): c^b
+        return rpow(exponent, input)
     if isinstance(exponent, Tensor):
         return _pow_tensor(input, exponent)
-    base = input.array
+    arithmetic.check_integer_power(input.dtype, exponent)
+    a = cast(input, dtypes.result_dtype(input, exponent))  # an int to 2.5 is float32
+    base = a.array
 
     def derivative(grad):                                         # (6) d n a^(n-1)
         if exponent == 0:
             return (np.zeros_like(grad),)
-        return (grad * (exponent * engine.power(base, exponent - 1)),)
+        with np.errstate(all="ignore"):
+            return (grad * (exponent * arithmetic.power(base, exponent - 1)),)
 
-    return record("PowBackward0", engine.power(base, exponent), (input,), derivative,
+    return record("PowBackward0", arithmetic.power(base, exponent), (a,), derivative,
                   saves=True, reads=(input,))
 
 
 def _pow_tensor(input: Tensor, exponent: Tensor) -> Tensor:
-    a, b = _operands(input, exponent)
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        out = np.power(a.array, b.array)
+    a, b = _operands(input, exponent, "pow")
+    out = _power(a.array, b.array)                                # (6) a^b
 
     def derivative(grad):                                         # (6) with b a tensor
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            da = np.where(b.array == 0, 0, grad * (b.array * np.power(a.array, b.array - 1)))
-            log_a = np.log(a.array)
-            db = grad * np.where((a.array == 0) & (b.array >= 0), 0, out * log_a)
+        with np.errstate(all="ignore"):
+            da = np.where(b.array == 0, 0, grad * (b.array * _power(a.array, b.array - 1)))
+            db = grad * np.where((a.array == 0) & (b.array >= 0), 0, out * np.log(a.array))
         return da.astype(out.dtype, copy=False), db.astype(out.dtype, copy=False)
 
     return record("PowBackward1", out, (a, b), derivative, saves=True, reads=(a, b))
 
 
 def rpow(input: Tensor, other: Operand) -> Tensor:
-    """number ** tensor: torch's pow(Scalar, Tensor)."""
-    return _pow_tensor(Tensor(np.asarray(other, dtypes.result_dtype(input, other))), input)
+    """other ** input, a number to a tensor power (torch's pow(Scalar, Tensor))."""
+    arithmetic.check_operand(other, "pow")
+    b = cast(input, dtypes.result_dtype(input, other))
+    out = _power(np.asarray(other, b.dtype), b.array)             # (6) c^b
+
+    def derivative(grad):                                         # (6) d c^b log c
+        log_c = grad.dtype.type(math.log(other) if other > 0 else -math.inf if other == 0
+                                else math.nan)                    # in double, then rounded
+        with np.errstate(all="ignore"):
+            return (grad * np.where((other == 0) & (b.array >= 0), 0, out * log_c),)
+
+    return record("PowBackward2", out, (b,), derivative, saves=True, reads_output=True)
+
+
+def _power(base: np.ndarray, exponent: np.ndarray) -> np.ndarray:
+    arithmetic.check_power_dtype(np.result_type(base, exponent))
+    if base.dtype.kind == "f":
+        return arithmetic.power_of_floats(base, exponent)
+    return arithmetic.power_of_integers(base, exponent)
 
 
 def exp(input: Tensor) -> Tensor:
@@ -203,15 +239,15 @@ def tanh(input: Tensor) -> Tensor:
     out = np.tanh(a.array)
 
     def derivative(grad):                                         # (10) d (1 - y y)
-        return (grad * (1 - out * out),)
+        with np.errstate(invalid="ignore", over="ignore"):
+            return (grad * fma(-out, out, np.ones_like(out)),)   # 1 - y y, one rounding
 
     return record("TanhBackward0", out, (a,), derivative, saves=True, reads_output=True)
 
 
 def sigmoid(input: Tensor) -> Tensor:
     a = _as_float(input)
-    with np.errstate(over="ignore"):
-        out = 1 / (1 + np.exp(-a.array))                          # (11) 1 / (1 + e^-a)
+    out = arithmetic.sigmoid(a.array)                             # (11) 1 / (1 + e^-a)
 
     def derivative(grad):                                         # (11) d (1 - s) s
         return (grad * (1 - out) * out,)
@@ -223,45 +259,76 @@ def sin(input: Tensor) -> Tensor:
     a = _as_float(input)
 
     def derivative(grad):                                         # (12) d cos a
-        return (grad * np.cos(a.array),)
+        with np.errstate(invalid="ignore"):
+            return (grad * np.cos(a.array),)
 
-    return record("SinBackward0", np.sin(a.array), (a,), derivative, saves=True, reads=(a,))
+    with np.errstate(invalid="ignore"):  # sin(inf) = nan, silently as torch
+        out = np.sin(a.array)
+    return record("SinBackward0", out, (a,), derivative, saves=True, reads=(a,))
 
 
 def cos(input: Tensor) -> Tensor:
     a = _as_float(input)
 
     def derivative(grad):                                         # (12) d (-sin a)
-        return (grad * -np.sin(a.array),)
+        with np.errstate(invalid="ignore"):
+            return (grad * -np.sin(a.array),)
 
-    return record("CosBackward0", np.cos(a.array), (a,), derivative, saves=True, reads=(a,))
+    with np.errstate(invalid="ignore"):
+        out = np.cos(a.array)
+    return record("CosBackward0", out, (a,), derivative, saves=True, reads=(a,))
 
 
 def abs(input: Tensor) -> Tensor:  # noqa: A001 (torch's name)
+    arithmetic.check_abs(input.dtype)
     a = input.array
 
     def derivative(grad):                                         # (13) d sign(a)
-        return (grad * np.sign(a),)
+        return (grad * arithmetic.sign(a),)
 
     return record("AbsBackward0", np.abs(a), (input,), derivative, saves=True, reads=(input,))
 
 
-def clamp(input: Tensor, min: float | None = None, max: float | None = None) -> Tensor:  # noqa: A002
-    engine.check_clamp(min, max)
-    a = input.array
-    lo = -np.inf if min is None else np.asarray(min, a.dtype)
-    hi = np.inf if max is None else np.asarray(max, a.dtype)
-    out = np.minimum(np.maximum(a, lo), hi).astype(a.dtype, copy=False)  # (14), NaN stays
+def clamp(input: Tensor, min: Operand | None = None,  # noqa: A002 (torch's names)
+          max: Operand | None = None) -> Tensor:  # noqa: A002
+    arithmetic.check_clamp(min, max)
+    bounds = [bound for bound in (min, max) if bound is not None]
+    dtype = dtypes.result_dtype(input, *bounds)
+    arithmetic.check_clamp_kernel(dtype, min, max)
+    x, tensors = cast(input, dtype), any(isinstance(bound, Tensor) for bound in bounds)
+    lo, hi = (_bound(bound, dtype) for bound in (min, max))
+    out = x.array
+    if lo is not None:
+        out = np.maximum(out, lo.array)                           # (14); NaN stays
+    if hi is not None:
+        out = np.minimum(out, hi.array)                           # (14)
 
-    def derivative(grad):                                         # (14) d inside [lo, hi]
-        return (np.where((a >= lo) & (a <= hi), grad, 0),)
+    def derivative(grad):                                         # (14)
+        inside = ((x.array >= lo.array) if lo is not None else True) & (
+            (x.array <= hi.array) if hi is not None else True)
+        grads = [np.where(inside, grad, 0)]
+        if tensors and lo is not None:  # lo is the output: below it, where lo < hi
+            grads.append(np.where((x.array < lo.array) & (
+                (lo.array < hi.array) if hi is not None else True), grad, 0))
+        if tensors and hi is not None:  # hi is the output: above it, or wherever hi < lo
+            grads.append(np.where((x.array > hi.array) | (
+                (hi.array < lo.array) if lo is not None else False), grad, 0))
+        return grads
 
-    name = "ClampBackward1" if min is not None and max is not None else (
-        "ClampMinBackward0" if max is None else "ClampMaxBackward0")
-    return record(name, out, (input,), derivative, saves=True, reads=(input,))
+    inputs = (x, *(bound for bound in (lo, hi) if bound is not None and tensors))
+    return record(arithmetic.clamp_node_name(min, max), out.astype(dtype, copy=False),
+                  inputs, derivative, saves=True, reads=(input,))
+
+
+def _bound(bound: Operand | None, dtype: np.dtype) -> Tensor | None:
+    """A clamp bound as a tensor of the result's dtype (a 0-d one for a number)."""
+    if bound is None:
+        return None
+    return cast(bound, dtype) if isinstance(bound, Tensor) else Tensor(np.asarray(bound, dtype))
 
 
 def relu(input: Tensor) -> Tensor:
+    arithmetic.check_relu(input.dtype)
     a = input.array
     out = engine.zero_where(a < 0, a)  # (15) np.where(a < 0, 0, a); NaN and -0.0 stay
 
@@ -271,9 +338,17 @@ def relu(input: Tensor) -> Tensor:
     return record("ReluBackward0", out, (input,), derivative, saves=True, reads_output=True)
 
 
-def where(condition: Tensor, input: Operand, other: Operand) -> Tensor:
-    c = np.asarray(condition.array if isinstance(condition, Tensor) else condition, dtype=bool)
-    a, b = _both(input, other)
+def where(condition: Tensor, input: Operand | None = None,
+          other: Operand | None = None) -> Tensor | tuple[Tensor, ...]:
+    """(16) input where condition holds, other elsewhere; where(condition) alone gives the
+    indices of its true elements, one tensor per dim."""
+    c = np.asarray(condition.array if isinstance(condition, Tensor) else condition)
+    if input is None and other is None:
+        return tuple(Tensor(i) for i in np.nonzero(c))
+    arithmetic.check_where_condition(c.dtype)
+    a, b = _both(input, other, "where")
+    engine.check_broadcast(c.shape, a.shape)
+    engine.check_broadcast(np.broadcast_shapes(c.shape, a.shape), b.shape)
 
     def derivative(grad):                                         # (16)
         return np.where(c, grad, 0), np.where(c, 0, grad)
@@ -282,43 +357,15 @@ def where(condition: Tensor, input: Operand, other: Operand) -> Tensor:
                   saves=True)
 
 
-# -- comparisons (17): a bool tensor, no gradient ---------------------------------------------
-
-def eq(input: Tensor, other: Operand) -> Tensor:
-    a, b = _operands(input, other)
-    return Tensor(np.asarray(a.array == b.array))
-
-
-def ne(input: Tensor, other: Operand) -> Tensor:
-    a, b = _operands(input, other)
-    return Tensor(np.asarray(a.array != b.array))
-
-
-def lt(input: Tensor, other: Operand) -> Tensor:
-    a, b = _operands(input, other)
-    return Tensor(np.asarray(a.array < b.array))
-
-
-def le(input: Tensor, other: Operand) -> Tensor:
-    a, b = _operands(input, other)
-    return Tensor(np.asarray(a.array <= b.array))
-
-
-def gt(input: Tensor, other: Operand) -> Tensor:
-    a, b = _operands(input, other)
-    return Tensor(np.asarray(a.array > b.array))
-
-
-def ge(input: Tensor, other: Operand) -> Tensor:
-    a, b = _operands(input, other)
-    return Tensor(np.asarray(a.array >= b.array))
-
+# -- comparisons (17): a bool tensor, no derivative -----------------------------------------
 
 # -- operands: both as tensors of torch's result dtype ---------------------------------------
 
-def _operands(a: Tensor, b: Operand, true_division: bool = False) -> tuple[Tensor, Tensor]:
+def _operands(a: Tensor, b: Operand, name: str,
+              true_division: bool = False) -> tuple[Tensor, Tensor]:
     """Both operands as tensors of the result's dtype (a Python number becomes a 0-d tensor);
     true division of integers gives torch's default float, float32."""
+    arithmetic.check_operand(b, name)
     dtype = dtypes.result_dtype(a, b)
     if isinstance(b, (Tensor, np.ndarray)) and a.shape != np.shape(b):
         engine.check_broadcast(a.shape, np.shape(b))
@@ -329,12 +376,15 @@ def _operands(a: Tensor, b: Operand, true_division: bool = False) -> tuple[Tenso
     return cast(a, dtype), cast(b, dtype)
 
 
-def _both(x: Operand, y: Operand) -> tuple[Tensor, Tensor]:
-    """_operands for a pair in which either one may be the number."""
+def _both(x: Operand, y: Operand, name: str) -> tuple[Tensor, Tensor]:
+    """_operands for a pair in which either one, or both, may be numbers."""
     if isinstance(x, Tensor):
-        return _operands(x, y)
-    b, a = _operands(y, x)
-    return a, b
+        return _operands(x, y, name)
+    if isinstance(y, Tensor):
+        b, a = _operands(y, x, name)
+        return a, b
+    dtype = dtypes.result_dtype(x, y)
+    return Tensor(np.asarray(x, dtype)), Tensor(np.asarray(y, dtype))
 
 
 def _as_float(input: Tensor) -> Tensor:
@@ -343,10 +393,13 @@ def _as_float(input: Tensor) -> Tensor:
 
 
 def cast(t: Tensor, dtype: Any) -> Tensor:
-    """t in another dtype; the gradient is cast back on its way (ToCopyBackward0)."""
+    """t in another dtype; the gradient is cast back on its way (ToCopyBackward0). A cast to
+    integers or bools leaves the graph: only floats carry gradients."""
     dtype = np.dtype(dtype)
     if t.dtype == dtype:
         return t
+    if dtype.kind not in "fc":
+        return Tensor(t.array.astype(dtype))
 
     def derivative(grad):  # the values pass through; the engine casts grad back
         return (grad,)

@@ -27,19 +27,23 @@ from __future__ import annotations
 
 from collections import namedtuple
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
-from manual._parity import dtypes, engine
+from manual._parity import arithmetic, dtypes, engine
 from manual.graph import record
-from manual.pointwise import _both
+from manual.pointwise import _both, cast
 from manual.tensor import Tensor
 
 Dims = int | Sequence[int] | None
-ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])  # torch.return_types.max
+RETURN_TYPES = {"Max": namedtuple("max", ["values", "indices"]),  # torch.return_types.max
+                "Min": namedtuple("min", ["values", "indices"])}
 
 
-def sum(input: Tensor, dim: Dims = None, keepdim: bool = False) -> Tensor:  # noqa: A001
+def sum(input: Tensor, dim: Dims = None, keepdim: bool = False, *,  # noqa: A001
+        dtype: Any = None) -> Tensor:
+    input = input if dtype is None else cast(input, dtype)  # summed in the dtype asked for
     shape, axes = input.shape, _axes(dim, input.ndim)
 
     def derivative(grad):                                         # (1) dy to every element
@@ -50,40 +54,50 @@ def sum(input: Tensor, dim: Dims = None, keepdim: bool = False) -> Tensor:  # no
                   np.asarray(out, dtype=dtypes.sum_dtype(input.dtype)), (input,), derivative)
 
 
-def mean(input: Tensor, dim: Dims = None, keepdim: bool = False) -> Tensor:
-    engine.check_mean_dtype(input.dtype)
+def mean(input: Tensor, dim: Dims = None, keepdim: bool = False, *,
+         dtype: Any = None) -> Tensor:
+    input = input if dtype is None else cast(input, dtype)
+    arithmetic.check_mean_dtype(input.dtype)
     shape, axes = input.shape, _axes(dim, input.ndim)
     count = int(np.prod([shape[i] for i in axes]))
 
     def derivative(grad):                                         # (2) dy / n to every one
         return (np.broadcast_to(_unsqueeze(grad, axes, keepdim) / count, shape),)
 
-    out = np.asarray(np.mean(input.array, axis=axes, keepdims=keepdim), dtype=input.dtype)
+    with np.errstate(invalid="ignore", divide="ignore"):  # the mean of nothing is NaN
+        out = np.asarray(np.mean(input.array, axis=axes, keepdims=keepdim), input.dtype)
     return record("MeanBackward0" if dim is None else "MeanBackward1", out, (input,),
                   derivative)
 
 
 def max(input: Tensor, dim: int | Tensor | None = None,  # noqa: A001 (torch's name)
-        keepdim: bool = False) -> Tensor | ValuesIndices:
+        keepdim: bool = False) -> Tensor | tuple[Tensor, Tensor]:
     """The largest element (3), the largest along ``dim`` with its index (4), or, given a
     tensor, the elementwise larger of two (torch.maximum)."""
     return _extreme(input, dim, keepdim, np.argmax, "Max")
 
 
 def min(input: Tensor, dim: int | Tensor | None = None,  # noqa: A001 (torch's name)
-        keepdim: bool = False) -> Tensor | ValuesIndices:
+        keepdim: bool = False) -> Tensor | tuple[Tensor, Tensor]:
     return _extreme(input, dim, keepdim, np.argmin, "Min")
 
 
 def argmax(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
     """(5) the index of the largest element (of the flattened tensor when dim is None)."""
-    axis = None if dim is None else engine.check_dim(dim, input.ndim)
-    return Tensor(np.asarray(np.argmax(input.array, axis=axis, keepdims=keepdim)))
+    return _arg(input, dim, keepdim, np.argmax, "argmax")
 
 
 def argmin(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    return _arg(input, dim, keepdim, np.argmin, "argmin")
+
+
+def _arg(input: Tensor, dim: int | None, keepdim: bool, arg, name: str) -> Tensor:
+    arithmetic.check_arg_dtype(input.dtype, name)
     axis = None if dim is None else engine.check_dim(dim, input.ndim)
-    return Tensor(np.asarray(np.argmin(input.array, axis=axis, keepdims=keepdim)))
+    arithmetic.check_dim_not_empty(input, axis, name)
+    x = input.array if input.ndim else input.array.reshape(1)
+    return Tensor(np.asarray(arg(x, axis=axis, keepdims=keepdim and input.ndim > 0),
+                             dtype=np.int64))                     # (5)
 
 
 def _extreme(input: Tensor, dim: int | Tensor | None, keepdim: bool, arg, name: str):
@@ -92,24 +106,25 @@ def _extreme(input: Tensor, dim: int | Tensor | None, keepdim: bool, arg, name: 
     if dim is None:
         return _whole_extreme(input, name)
     axis = engine.check_dim(dim, input.ndim)
-    x = input.array
-    indices = np.expand_dims(arg(x, axis=axis), axis)
-    values = np.take_along_axis(x, indices, axis=axis)            # (4) (..., 1, ...)
-    shape = x.shape
+    arithmetic.check_dim_not_empty(input, axis, name.lower())
+    shape = input.shape
+    x = input.array if input.ndim else input.array.reshape(1)    # a 0-d tensor as (1,)
+    picked = np.expand_dims(arg(x, axis=axis), axis)              # (..., 1, ...)
+    kept = tuple(1 if i == axis else n for i, n in enumerate(shape)) if keepdim else (
+        shape[:axis] + shape[axis + 1:])                          # the output's shape
 
     def derivative(grad):                                         # (4) dy at the index
-        dx = np.zeros(shape, grad.dtype)
-        np.put_along_axis(dx, indices, grad if keepdim else np.expand_dims(grad, axis), axis)
-        return (dx,)
+        dx = np.zeros(x.shape, grad.dtype)
+        np.put_along_axis(dx, picked, grad.reshape(picked.shape), axis)
+        return (dx.reshape(shape),)
 
-    if not keepdim:
-        values, indices = values.squeeze(axis), indices.squeeze(axis)
+    values = np.take_along_axis(x, picked, axis=axis).reshape(kept)  # (4)
     out = record(f"{name}Backward0", values, (input,), derivative, saves=True)
-    return ValuesIndices(out, Tensor(indices.astype(np.int64)))
+    return RETURN_TYPES[name](out, Tensor(picked.reshape(kept).astype(np.int64)))
 
 
 def _whole_extreme(input: Tensor, name: str) -> Tensor:
-    engine.check_reduction_not_empty(input, name.lower())
+    arithmetic.check_reduction_not_empty(input, name.lower())
     x = input.array
     value = np.asarray(np.max(x) if name == "Max" else np.min(x))  # (3); NaN propagates
     ties = np.isnan(x) if np.isnan(value) else x == value
@@ -122,7 +137,7 @@ def _whole_extreme(input: Tensor, name: str) -> Tensor:
 
 def _elementwise_extreme(input: Tensor, other: Tensor, name: str) -> Tensor:
     """torch.maximum (torch.minimum): the larger (smaller) of a and b at each place."""
-    a, b = _both(input, other)
+    a, b = _both(input, other, name.lower())
     larger = name == "Max"
     out = (np.maximum if larger else np.minimum)(a.array, b.array)  # NaN propagates
 
@@ -136,11 +151,11 @@ def _elementwise_extreme(input: Tensor, other: Tensor, name: str) -> Tensor:
 
 
 def _axes(dim: Dims, ndim: int) -> tuple[int, ...]:
-    if dim is None:
-        return tuple(range(ndim))
-    dims = (dim,) if isinstance(dim, int) else tuple(dim)
+    """The dims reduced, in order; None or an empty list reduce every dim, as torch's."""
+    dims = () if dim is None else (dim,) if isinstance(dim, int) else tuple(dim)
     axes = [engine.check_dim(d, ndim) for d in dims]
-    return tuple(sorted(axes)) if ndim else ()
+    arithmetic.check_unique_dims(axes)
+    return tuple(sorted(axes)) if ndim and axes else tuple(range(ndim))
 
 
 def _unsqueeze(grad: np.ndarray, axes: tuple[int, ...], keepdim: bool) -> np.ndarray:

@@ -10,15 +10,17 @@ A tensor is three things:
               values that changed after an operation saved them
 
 Every operation is a function of the engine: pointwise (``a + b``, ``a.exp()``: manual/
-pointwise.py), reductions (``a.sum()``: reduction.py), shapes and indexing (``a.view(...)``,
-``a[i]``: indexing.py) and matrix products (``a @ b``: blas.py). Each computes its values
+pointwise.py), comparisons and logic (``a < b``, ``a & b``, ``a % b``: comparison.py),
+reductions (``a.sum()``: reduction.py), shapes and indexing (``a.view(...)``, ``a[i]``:
+indexing.py) and matrix products (``a @ b``: blas.py). Each computes its values
 with NumPy and records its local derivative in the graph (manual/graph.py); the methods of
 a tensor are those functions, bound at the end of this file: ``t.exp()`` is ``exp(t)``.
 
-In-place updates (``p -= lr * g``, ``p.add_(g, alpha=-lr)``, ``zero_``) change ``.array``
-where it is. On a leaf that requires grad they need ``no_grad()``, as in torch; on a tensor
-inside the graph (``out += residual``) the operation is recorded as a new node that the
-tensor then carries.
+In-place updates (``p -= lr * g``, ``p.add_(g, alpha=-lr)``, ``zero_``, ``x[i] = v``)
+change ``.array`` where it is (the writes of values are in manual/indexing.py). On a leaf
+that requires grad they need ``no_grad()``, as in torch; on a tensor inside the graph
+(``out += residual``) the operation is recorded as a new node that the tensor then carries.
+A view (``x[0]``, ``x.view(...)``) shares its tensor's memory and remembers it as ``_base``.
 
 Dtypes follow torch, not NumPy: Python floats make float32 tensors, and an operation between
 a tensor and a Python number keeps the tensor's dtype (manual/_parity/dtypes.py).
@@ -49,7 +51,7 @@ class Tensor:
     ``grad_fn``. Build one with ``manual.tensor(...)``."""
 
     __slots__ = ("array", "requires_grad", "_grad", "grad_fn", "_version", "_hooks",
-                 "_post_hooks", "__weakref__")
+                 "_post_hooks", "_base", "__weakref__")
     __array_ufunc__ = None  # ndarray <op> Tensor defers to Tensor's reflected operators
 
     def __init__(self, array: Any, requires_grad: bool = False, grad_fn: Node | None = None):
@@ -60,6 +62,7 @@ class Tensor:
         self._version = [0]  # bumped by every in-place change; shared with detached views
         self._hooks: dict[int, Callable[..., Any]] | None = None        # register_hook
         self._post_hooks: dict[int, Callable[..., Any]] | None = None   # post-accumulate
+        self._base: Tensor | None = None  # the tensor this one views, sharing its memory
 
     @property
     def grad(self) -> Tensor | None:
@@ -104,7 +107,14 @@ class Tensor:
         self.array = np.asarray(value)
 
     def size(self, dim: int | None = None) -> tuple[int, ...] | int:
-        return self.array.shape if dim is None else self.array.shape[dim]
+        return self.array.shape if dim is None else self.array.shape[engine.check_dim(
+            dim, self.ndim)]
+
+    def is_contiguous(self) -> bool:
+        return self.array.flags.c_contiguous
+
+    def is_floating_point(self) -> bool:
+        return self.dtype.kind == "f"
 
     def numel(self) -> int:
         return self.array.size
@@ -113,6 +123,7 @@ class Tensor:
         return self.array.ndim
 
     def __len__(self) -> int:
+        engine.check_not_0d(self, "len() of")
         return len(self.array)
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
@@ -127,12 +138,14 @@ class Tensor:
 
     def __format__(self, spec: str) -> str:
         """A 0-d tensor formats as its number (``f"{loss:.4f}"``), as in torch."""
-        return format(self.item(), spec) if self.ndim == 0 else format(repr(self), spec)
+        engine.check_format(self, spec)
+        return format(self.item(), spec) if self.ndim == 0 else repr(self)
 
     def __iter__(self) -> Iterator[Tensor]:
         """The rows, each selected on its own (torch unbinds: one UnbindBackward0 node with an
         output per row, where this engine, whose nodes have one output, records a
         SelectBackward0 per row; the gradients are the same)."""
+        engine.check_not_0d(self, "iteration over")
         return (self[i] for i in range(len(self)))
 
     __hash__ = object.__hash__
@@ -142,9 +155,11 @@ class Tensor:
         return bool(self.array)
 
     def __float__(self) -> float:
+        engine.check_one_element(self, "number")
         return float(self.item())
 
     def __int__(self) -> int:
+        engine.check_one_element(self, "number")
         return int(self.item())
 
     def __index__(self) -> int:
@@ -225,6 +240,10 @@ class Tensor:
         the dtype changes, this very tensor when nothing does."""
         where, dtype = engine.to_arguments(args, kwargs)
         check_device(where)
+        if kwargs.get("copy") and dtype in (None, self.dtype):
+            from manual.indexing import clone
+
+            return clone(self)
         return self if dtype is None else self.type(dtype)
 
     def cpu(self) -> Tensor:
@@ -288,15 +307,6 @@ class Tensor:
 
     __iadd__, __isub__, __imul__, __itruediv__ = add_, sub_, mul_, div_
 
-    def zero_(self) -> Tensor:
-        return self._update_in_place(lambda a: a.fill(0))
-
-    def fill_(self, value: Any) -> Tensor:
-        return self._update_in_place(lambda a: a.fill(value))
-
-    def copy_(self, src: Tensor | np.ndarray) -> Tensor:
-        return self._update_in_place(lambda a: np.copyto(a, np.asarray(src), casting="unsafe"))
-
     def uniform_(self, a: float = 0.0, b: float = 1.0, *, generator: Any = None) -> Tensor:
         """Fill with U(a, b) draws, as torch's generator makes them (manual/generator.py)."""
         from manual._parity.generator import fill
@@ -313,22 +323,18 @@ class Tensor:
         gen, contiguous = generator or default_generator, self.array.flags.c_contiguous
         return fill(self, lambda n: gen.normal(n, mean, std, self.dtype, contiguous))
 
-    def __setitem__(self, index: Any, value: Any) -> None:
-        from manual.indexing import _numpy_index
-
-        value = value.array if isinstance(value, Tensor) else value
-        self._update_in_place(lambda a: a.__setitem__(_numpy_index(index), value))
-
-    def _in_place(self, operation: Callable[..., Tensor], *args: Any, **kwargs: Any) -> Tensor:
+    def _in_place(self, operation: Callable[..., Tensor], *args: Any, through_view: bool = False,
+                  **kwargs: Any) -> Tensor:
         """self = operation(self, ...), written into self's own array. Inside the graph, the
-        operation is recorded on a copy of the old values, whose node this tensor takes on."""
+        operation is recorded on a copy of the old values, whose node this tensor takes on
+        (``through_view``: torch writes through a view of self, as ``x[0] = v`` does)."""
         recording = is_grad_enabled() and (self.requires_grad or any(
             getattr(arg, "requires_grad", False) for arg in args))
-        if recording and self.is_leaf and self.requires_grad:
-            raise RuntimeError(engine.LEAF_IN_PLACE)
+        engine.check_in_place_target(self, recording, through_view)
         old = Tensor(np.array(self.array) if recording else self.array, self.requires_grad,
                      self.grad_fn)
         result = operation(old, *args, **kwargs)
+        engine.check_in_place_shape(result.shape, self.shape)
         engine.check_in_place_cast(result.dtype, self.dtype)
         np.copyto(self.array, result.array, casting="unsafe")
         if recording:
@@ -337,8 +343,11 @@ class Tensor:
         return self
 
     def _update_in_place(self, update: Callable[[np.ndarray], Any]) -> Tensor:
-        if is_grad_enabled() and self.requires_grad:
-            raise RuntimeError(engine.LEAF_IN_PLACE if self.is_leaf else engine.GRAPH_IN_PLACE)
+        """Write with ``update(array)``, recording nothing: refused where torch would record."""
+        recording = is_grad_enabled() and self.requires_grad
+        engine.check_in_place_target(self, recording)
+        if recording:
+            raise RuntimeError(engine.GRAPH_IN_PLACE)
         update(self.array)
         self.mark_modified()
         return self
@@ -351,15 +360,19 @@ class Tensor:
 # -- the operations, as methods: t.exp() is exp(t), t + u is add(t, u) ----------------------
 # (imported here because those modules build Tensors: they need the class above)
 
-from manual import blas, indexing, pointwise, reduction  # noqa: E402
+from manual import blas, comparison, indexing, pointwise, reduction  # noqa: E402
 
 
 def _eq(self: Tensor, other: Any) -> Tensor | bool:
-    return False if other is None else pointwise.eq(self, other)
+    return False if other is None else comparison.eq(self, other)
 
 
 def _ne(self: Tensor, other: Any) -> Tensor | bool:
-    return True if other is None else pointwise.ne(self, other)
+    return True if other is None else comparison.ne(self, other)
+
+
+def _where(self: Tensor, condition: Tensor, other: Any) -> Tensor:
+    return pointwise.where(condition, self, other)  # torch: x.where(c, y) is where(c, x, y)
 
 
 Tensor.__add__ = Tensor.__radd__ = Tensor.add = pointwise.add
@@ -375,17 +388,27 @@ Tensor.reciprocal, Tensor.exp, Tensor.log = pointwise.reciprocal, pointwise.exp,
 Tensor.sqrt, Tensor.tanh, Tensor.sigmoid = pointwise.sqrt, pointwise.tanh, pointwise.sigmoid
 Tensor.sin, Tensor.cos, Tensor.relu = pointwise.sin, pointwise.cos, pointwise.relu
 Tensor.clamp = Tensor.clip = pointwise.clamp
-Tensor.__eq__, Tensor.__ne__, Tensor.eq, Tensor.ne = _eq, _ne, pointwise.eq, pointwise.ne
-Tensor.__lt__ = Tensor.lt = pointwise.lt
-Tensor.__le__ = Tensor.le = pointwise.le
-Tensor.__gt__ = Tensor.gt = pointwise.gt
-Tensor.__ge__ = Tensor.ge = pointwise.ge
+Tensor.where = _where
+Tensor.__eq__, Tensor.__ne__, Tensor.eq, Tensor.ne = _eq, _ne, comparison.eq, comparison.ne
+Tensor.__lt__ = Tensor.lt = comparison.lt
+Tensor.__le__ = Tensor.le = comparison.le
+Tensor.__gt__ = Tensor.gt = comparison.gt
+Tensor.__ge__ = Tensor.ge = comparison.ge
+Tensor.__and__ = Tensor.__rand__ = Tensor.bitwise_and = comparison.bitwise_and
+Tensor.__or__ = Tensor.__ror__ = Tensor.bitwise_or = comparison.bitwise_or
+Tensor.__xor__ = Tensor.__rxor__ = Tensor.bitwise_xor = comparison.bitwise_xor
+Tensor.__invert__ = Tensor.bitwise_not = comparison.bitwise_not
+Tensor.__floordiv__ = Tensor.floor_divide = comparison.floor_divide
+Tensor.__rfloordiv__ = comparison.rfloor_divide
+Tensor.__mod__ = Tensor.remainder = comparison.remainder
+Tensor.__rmod__ = comparison.rremainder
 Tensor.__matmul__ = Tensor.matmul = blas.matmul
 Tensor.mm = blas.mm
 Tensor.sum, Tensor.mean = reduction.sum, reduction.mean
 Tensor.max, Tensor.min = reduction.max, reduction.min
 Tensor.argmax, Tensor.argmin = reduction.argmax, reduction.argmin
-Tensor.__getitem__ = indexing.getitem
+Tensor.__getitem__, Tensor.__setitem__ = indexing.getitem, indexing.setitem
+Tensor.zero_, Tensor.fill_, Tensor.copy_ = indexing.zero_, indexing.fill_, indexing.copy_
 Tensor.view, Tensor.reshape, Tensor.view_as = indexing.view, indexing.reshape, indexing.view_as
 Tensor.unsqueeze, Tensor.squeeze = indexing.unsqueeze, indexing.squeeze
 Tensor.flatten, Tensor.permute = indexing.flatten, indexing.permute

@@ -87,8 +87,8 @@ def public_names(path: Path) -> list[str]:
 
 
 # The engine's files have no twin: torch's engine is C++. The pieces run on them.
-ENGINE = ("tensor", "graph", "pointwise", "reduction", "indexing", "blas", "creation", "device",
-          "module", "optimizer")
+ENGINE = ("tensor", "graph", "pointwise", "comparison", "reduction", "indexing", "blas", "creation",
+          "device", "module", "optimizer")
 # torch's answers on a machine without a GPU (torch.cuda, torch.accelerator): nothing to pair
 NO_GPU = ("cuda", "accelerator")
 

@@ -212,6 +212,10 @@ PIECES: dict[str, str] = {
     "Flatten": "exact",
     "Tanh": "libm",
     "Sigmoid": "exact",
+    "softmax": "exact",
+    "nll_loss": "exact",
+    "batch_norm": "exact",
+    "layer_norm": "exact",
 }
 
 # With torch on CUDA, other kernels run. Where one rounds otherwise than the CPU kernel that

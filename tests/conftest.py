@@ -9,10 +9,13 @@ import os
 import torch
 from hypothesis import HealthCheck, settings
 
+import manual._parity.gelu
+
 # torch's tiny operations run in microseconds on one thread, but can take a tenth of a second
 # handing work to a second OpenMP thread on a busy machine; one thread also fixes the order
 # in which torch's reductions add.
 torch.set_num_threads(1)
+manual._parity.gelu.THREADS = 1  # gelu splits its blocks between threads as torch does
 
 settings.register_profile(
     "ci",

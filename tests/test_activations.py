@@ -1,25 +1,34 @@
 """relu, ReLU and Sequential: relu to the bit against torch (piece "activations": 0 ULP, the
 sign of zero included), and a Linear-ReLU-Linear stack whose output and every parameter
-gradient agree with torch's within the "sums" tolerance."""
+gradient agree with torch's within the "sums" tolerance. gelu and GELU to the bit on both of
+torch's kernels (oneDNN's and ATen's, every layout, float16 to float64, one or two threads);
+Tanh and Sigmoid within the "libm" tolerance forward (the engine's tanh and sigmoid) and to
+the bit backward given the same output; Flatten exactly, node names included."""
 
 from __future__ import annotations
 
+import math
 from collections import OrderedDict
+from functools import partial
 
 import numpy as np
 import pytest
 import torch
-from hypothesis import assume, given
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import manual
+import manual._parity.gelu
 import manual.activations
 import manual.linear
 import torch_native.activations
 import torch_native.linear
+from reference.convert import to_numpy
 from tests.helpers import assert_twins_agree
 from tests.strategies import arrays, batch_shapes, dtypes
+from tests.test_fuzz import any_array, assert_same_outcome
+from tests.test_nan import assert_same_specials, with_specials
 
 
 def test_hand_example():
@@ -230,3 +239,308 @@ def test_zero_where_other_dtypes_and_shapes_take_np_where():
     row = np.float32([[-1.0, 2.0]])
     np.testing.assert_array_equal(_zero_where(np.array([[True], [False]]), row),
                                   [[0.0, 0.0], [-1.0, 2.0]])
+
+
+# -- gelu and GELU ---------------------------------------------------------------------------
+
+def test_gelu_hand_example():
+    # gelu(x) = x Phi(x): gelu(0) = 0, gelu(1) = Phi(1), gelu(-1) = -Phi(-1) = Phi(1) - 1;
+    # the derivative Phi(x) + x phi(x) is 1/2 at 0 and Phi(1) + phi(1) at 1
+    phi_1, density_1 = 0.5 * (1 + math.erf(1 / math.sqrt(2))), math.exp(-0.5) / math.sqrt(
+        2 * math.pi)
+    x = manual.tensor([0.0, 1.0, -1.0], dtype=manual.float64, requires_grad=True)
+    y = manual.activations.gelu(x)
+    assert y.tolist()[0] == 0.0
+    assert math.isclose(y.tolist()[1], phi_1, rel_tol=1e-15)
+    assert math.isclose(y.tolist()[2], phi_1 - 1, rel_tol=1e-15)
+    y.backward(manual.tensor([1.0, 1.0, 1.0], dtype=manual.float64))
+    assert x.grad.tolist()[0] == 0.5
+    assert math.isclose(x.grad.tolist()[1], phi_1 + density_1, rel_tol=1e-15)
+
+
+def assert_same_bits(label: str, manual_value, torch_value) -> None:
+    """The same dtype, shape and bits; NaN at the same places (its sign and payload aside)."""
+    m, t = to_numpy(manual_value), to_numpy(torch_value)
+    assert (m.dtype, m.shape) == (t.dtype, t.shape), f"{label}: {m.dtype, m.shape}, torch's " \
+        f"{t.dtype, t.shape}"
+    same = (m.view(f"u{m.itemsize}") == t.view(f"u{t.itemsize}")) | (np.isnan(m) & np.isnan(t))
+    assert same.all(), (f"{label}: {int((~same).sum())} of {m.size} differ; first at "
+                        f"{np.argwhere(~same)[0]}: manual {m[~same][0]!r}, torch {t[~same][0]!r}")
+
+
+LAYOUTS = ("contiguous", "transposed", "every other column")
+GELU_DTYPES = st.sampled_from([np.dtype(d) for d in (np.float16, np.float32, np.float64)])
+
+
+def laid_out(x: np.ndarray, layout: str) -> np.ndarray:
+    """A copy of x, seen as itself, as x^T, or as x[:, ::2] (a view with x's strides)."""
+    x = np.array(x)
+    return {"contiguous": x, "transposed": x.T, "every other column": x[:, ::2]}[layout]
+
+
+@st.composite
+def gelu_cases(draw):
+    """x (rows up to 3, up to 80 columns seen: vector blocks, tails, and rows shorter than a
+    block), its layout, a gradient of the view's shape, and the approximation."""
+    dtype, layout = draw(GELU_DTYPES), draw(st.sampled_from(LAYOUTS))
+    columns = draw(st.integers(1, 80)) * (2 if layout == "every other column" else 1)
+    x = draw(every_element(dtype, (draw(st.integers(1, 3)), columns)))
+    view_shape = laid_out(x, layout).shape
+    return x, layout, draw(arrays(dtype, view_shape)), draw(st.sampled_from(["none", "tanh"]))
+
+
+def every_element(dtype: np.dtype, shape: tuple[int, ...]) -> st.SearchStrategy:
+    """Values in [-8, 8], each drawn on its own (no fill value shared by most of them)."""
+    elements = st.floats(-8, 8, width=8 * dtype.itemsize, allow_subnormal=False)
+    return hnp.arrays(dtype, shape, elements=elements, fill=st.nothing())
+
+
+def _gelu_both(x, layout, grad, approximate, module=False):
+    """gelu on both twins, forward and backward, x a leaf laid out as ``layout`` says:
+    [(y, x.grad) of manual, of torch]."""
+    results = []
+    for lib, twin in ((manual, manual.activations), (torch, torch_native.activations)):
+        leaf = lib.from_numpy(laid_out(x, layout)).requires_grad_()
+        call = twin.GELU(approximate) if module else partial(twin.gelu, approximate=approximate)
+        y = call(leaf)
+        y.backward(lib.tensor(grad))
+        results.append((y, leaf.grad))
+    return results
+
+
+@given(gelu_cases(), st.booleans())
+def test_gelu_matches_torch_to_the_bit(case, module):
+    (m_y, m_dx), (t_y, t_dx) = _gelu_both(*case, module=module)
+    assert_same_bits("forward", m_y, t_y)
+    assert_same_bits("dx", m_dx, t_dx)
+    assert m_y.grad_fn.name() == t_y.grad_fn.name() == "GeluBackward0"
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+@pytest.mark.parametrize("approximate", ["none", "tanh"])
+def test_gelu_vector_blocks_and_scalar_tails(dtype, approximate):
+    # n elements, n about the block sizes (2 vectors of 32 float16, 16 float32, 8 float64
+    # lanes): contiguous (oneDNN's kernel for float32 "none"), or every other element of 2n
+    rng = np.random.default_rng(7)
+    for n in (1, 2, 7, 8, 9, 15, 16, 17, 31, 32, 33, 47, 48, 63, 64, 65, 97):
+        for layout, stride in (("contiguous", 1), ("every other column", 2)):
+            x = (rng.standard_normal((1, stride * n)) * 3).astype(dtype)
+            grad = rng.standard_normal((1, n)).astype(dtype)
+            (m_y, m_dx), (t_y, t_dx) = _gelu_both(x, layout, grad, approximate)
+            assert_same_bits(f"forward of {n} {layout}", m_y, t_y)
+            assert_same_bits(f"dx of {n} {layout}", m_dx, t_dx)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_gelu_large_tensors_split_among_threads(threads, monkeypatch):
+    # each thread's share of ATen's loop ends in its own scalar tail: the forward shares out
+    # more than 16384 elements, the backward more than 32768 (24606: only the forward)
+    rng = np.random.default_rng(threads)
+    monkeypatch.setattr(manual._parity.gelu, "THREADS", threads)
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        for dtype, approximate, shape in (
+                (np.float64, "none", (1, 24606)), (np.float32, "tanh", (1, 24606)),
+                (np.float64, "none", (2, 16411)), (np.float16, "tanh", (2, 16411))):
+            x = (rng.standard_normal(shape) * 3).astype(dtype)
+            grad = rng.standard_normal(shape).astype(dtype)
+            (m_y, m_dx), (t_y, t_dx) = _gelu_both(x, "contiguous", grad, approximate)
+            assert_same_bits(f"forward {dtype.__name__} {approximate} {shape}", m_y, t_y)
+            assert_same_bits(f"dx {dtype.__name__} {approximate} {shape}", m_dx, t_dx)
+    finally:
+        torch.set_num_threads(before)
+
+
+@settings(max_examples=30)
+@given(st.sampled_from([np.dtype(np.float32), np.dtype(np.float64)]).flatmap(
+    lambda d: with_specials(d, (2, 40))), st.sampled_from(["none", "tanh"]),
+    st.sampled_from(LAYOUTS))
+def test_gelu_nan_and_infinities_as_torch(x, approximate, layout):
+    # oneDNN's float32 polynomial gives NaN at +-inf where ATen's kernel gives +inf and 0
+    grad = np.random.default_rng(0).choice([1.0, -0.5, np.nan, np.inf], laid_out(x, layout).shape)
+    with np.errstate(all="ignore"):
+        (m_y, m_dx), (t_y, t_dx) = _gelu_both(x, layout, grad.astype(x.dtype), approximate)
+    assert_same_specials("forward", m_y, t_y)
+    assert_same_specials("dx", m_dx, t_dx)
+    assert_same_bits("forward", m_y, t_y)
+    assert_same_bits("dx", m_dx, t_dx)
+
+
+@settings(max_examples=40)
+@given(any_array(), st.sampled_from(["none", "tanh", "Tanh", None]), st.booleans())
+def test_gelu_fuzz(x, approximate, module):
+    def call(ns):
+        t = ns.lib.tensor(np.array(x), requires_grad=x.dtype.kind == "f")
+        if module:
+            y = ns.activations.GELU(approximate)(t)
+        else:
+            y = ns.activations.gelu(t, approximate=approximate)
+        y.backward(ns.lib.ones_like(y))
+        return [y, t.grad]
+
+    assert_same_outcome("exact", call)
+
+
+@pytest.mark.parametrize("approximate", ["none", "tanh"])
+def test_gelu_gradient_is_the_central_difference(approximate):
+    # torch-free: (gelu(x + h) - gelu(x - h)) / 2h within h^2 |gelu'''| / 6 + 2 eps / h
+    # (1e-10 + 1e-11 for h = 1e-5) of the backward's dy = 1
+    x = np.linspace(-6, 6, 97)
+    leaf = manual.tensor(x, requires_grad=True)
+    manual.activations.gelu(leaf, approximate=approximate).sum().backward()
+    h = 1e-5
+    ahead, behind = (manual.activations.gelu(manual.tensor(x + d), approximate=approximate).array
+                     for d in (h, -h))
+    np.testing.assert_allclose(leaf.grad.array, (ahead - behind) / (2 * h), rtol=0, atol=1e-9)
+
+
+def test_gelu_module_as_torch():
+    for approximate in ("none", "tanh"):
+        m_gelu, t_gelu = (manual.activations.GELU(approximate),
+                          torch_native.activations.GELU(approximate))
+        assert repr(m_gelu) == repr(t_gelu) == f"GELU(approximate='{approximate}')"
+        assert list(m_gelu.state_dict()) == list(t_gelu.state_dict()) == []
+    # an unknown approximation is kept, and refused when the module is called
+    assert repr(manual.activations.GELU("exact")) == "GELU(approximate='exact')"
+    with pytest.raises(RuntimeError, match="either none or tanh"):
+        manual.activations.GELU("exact")(manual.tensor([1.0]))
+
+
+# -- Tanh and Sigmoid --------------------------------------------------------------------------
+
+def test_tanh_and_sigmoid_hand_example_and_reprs():
+    # tanh(0) = 0 with slope 1 - 0^2 = 1; sigmoid(0) = 1/2 with slope (1 - 1/2) 1/2 = 1/4
+    x = manual.tensor([0.0, 0.0], requires_grad=True)
+    y = manual.activations.Tanh()(x[:1]) + manual.activations.Sigmoid()(x[1:])
+    assert y.tolist() == [0.5]
+    y.backward()
+    assert x.grad.tolist() == [1.0, 0.25]
+    for name in ("Tanh", "Sigmoid"):
+        m, t = getattr(manual.activations, name)(), getattr(torch_native.activations, name)()
+        assert repr(m) == repr(t) == f"{name}()"
+    with pytest.raises(TypeError, match="must be Tensor, not list"):
+        manual.activations.Tanh()([0.5])
+
+
+@st.composite
+def squashing_cases(draw):
+    dtype = draw(dtypes)
+    shape = draw(batch_shapes) + (draw(st.integers(1, 40)),)
+    return draw(st.sampled_from(["Tanh", "Sigmoid"])), draw(arrays(dtype, shape)), draw(
+        arrays(dtype, shape))
+
+
+@given(squashing_cases())
+def test_tanh_and_sigmoid_modules_match_torch(case):
+    # forward: the engine's tanh and sigmoid, within the libm tolerance of torch's; backward:
+    # torch's own tanh_backward and sigmoid_backward kernels, given the manual output, to the bit
+    name, x, grad = case
+    m_x, t_x = manual.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    m_y = getattr(manual.activations, name)()(m_x)
+    t_y = getattr(torch_native.activations, name)()(t_x)
+    assert_twins_agree("forward", "libm", m_y, t_y)
+    m_y.backward(manual.tensor(grad))
+    kernel = torch.ops.aten.tanh_backward if name == "Tanh" else torch.ops.aten.sigmoid_backward
+    assert_same_bits("dx", m_x.grad, kernel(torch.tensor(grad), torch.tensor(m_y.array)))
+    assert m_y.grad_fn.name() == type(t_y.grad_fn).__name__ == f"{name}Backward0"
+
+
+@given(squashing_cases())
+def test_tanh_and_sigmoid_modules_are_the_engine_functions(case):
+    # torch-free: the modules' outputs and gradients are the engine's tanh and sigmoid
+    name, x, grad = case
+    a, b = manual.tensor(x, requires_grad=True), manual.tensor(x, requires_grad=True)
+    y_module, y_engine = getattr(manual.activations, name)()(a), getattr(manual, name.lower())(b)
+    np.testing.assert_array_equal(y_module.array, y_engine.array)
+    y_module.backward(manual.tensor(grad))
+    y_engine.backward(manual.tensor(grad))
+    np.testing.assert_array_equal(a.grad.array, b.grad.array)
+
+
+@settings(max_examples=30)
+@given(dtypes.flatmap(lambda d: with_specials(d, (3, 7))), st.sampled_from(["Tanh", "Sigmoid"]))
+def test_tanh_and_sigmoid_nan_and_infinities_as_torch(x, name):
+    grad = np.random.default_rng(1).choice([1.0, np.nan, np.inf, -np.inf], x.shape).astype(x.dtype)
+    sides = []
+    for lib, twin in ((manual, manual.activations), (torch, torch_native.activations)):
+        leaf = lib.tensor(x, requires_grad=True)
+        with np.errstate(all="ignore"):
+            y = getattr(twin, name)()(leaf)
+            y.backward(lib.tensor(grad))
+        sides.append((y, leaf.grad))
+    assert_same_specials("forward", sides[0][0], sides[1][0])
+    assert_same_specials("dx", sides[0][1], sides[1][1])
+
+
+@settings(max_examples=40)
+@given(any_array(), st.sampled_from(["Tanh", "Sigmoid"]))
+def test_tanh_and_sigmoid_fuzz(x, name):
+    assert_same_outcome("libm", lambda ns: getattr(ns.activations, name)()(
+        ns.lib.tensor(np.array(x))))
+
+
+# -- Flatten -----------------------------------------------------------------------------------
+
+def test_flatten_hand_example_and_repr():
+    # a batch of 2 images of 3 x 2 x 2 becomes 2 rows of 12; the gradient takes the image shape
+    x = manual.tensor(np.arange(24.0).reshape(2, 3, 2, 2), requires_grad=True)
+    y = manual.activations.Flatten()(x)
+    assert y.shape == (2, 12) and y.tolist()[1][:3] == [12.0, 13.0, 14.0]
+    y.backward(manual.ones_like(y))
+    assert x.grad.shape == (2, 3, 2, 2)
+    for args in ((), (0, 2)):
+        m, t = manual.activations.Flatten(*args), torch_native.activations.Flatten(*args)
+        assert repr(m) == repr(t)
+    assert repr(manual.activations.Flatten()) == "Flatten(start_dim=1, end_dim=-1)"
+
+
+@st.composite
+def flatten_cases(draw):
+    """x of 0 to 4 dims (sizes 0 to 3), maybe transposed, and dims in range, in order."""
+    shape = draw(hnp.array_shapes(min_dims=0, max_dims=4, min_side=0, max_side=3))
+    x = draw(arrays(draw(dtypes), shape))
+    ndim = max(x.ndim, 1)
+    start = draw(st.integers(-ndim, ndim - 1))
+    end = draw(st.integers(start % ndim, ndim - 1)) - ndim * draw(st.booleans())  # or from the end
+    return x, draw(st.booleans()) and x.ndim >= 2, start, end
+
+
+@given(flatten_cases())
+def test_flatten_matches_torch(case):
+    x, transposed, start, end = case
+    sides = []
+    for lib, twin in ((manual, manual.activations), (torch, torch_native.activations)):
+        leaf = lib.tensor(x, requires_grad=True)
+        view = leaf.transpose(0, 1) if transposed else leaf
+        y = twin.Flatten(start, end)(view)
+        y.backward(lib.ones_like(y))
+        name = None if y.grad_fn is None else (
+            y.grad_fn.name() if lib is manual else type(y.grad_fn).__name__)
+        sides.append((y, leaf.grad, name, y is view))
+    (m_y, m_dx, m_name, m_same), (t_y, t_dx, t_name, t_same) = sides
+    assert_same_bits("forward", m_y, t_y)
+    assert_same_bits("dx", m_dx, t_dx)
+    assert (m_name, m_same) == (t_name, t_same)  # a view, a copy, or the input itself
+
+
+@settings(max_examples=40)
+@given(any_array(), st.one_of(st.integers(-5, 4), st.sampled_from([0.0, True, "1"])),
+       st.integers(-5, 4))
+def test_flatten_fuzz(x, start, end):
+    assert_same_outcome("exact", lambda ns: ns.activations.Flatten(start, end)(
+        ns.lib.tensor(np.array(x))))
+
+
+def test_image_classifier_stack_as_torch():
+    # Flatten, Linear, GELU, Linear, Sigmoid in one Sequential: names, reprs and state dicts
+    models = []
+    for lib in (manual, torch):
+        act, lin = ((manual.activations, manual.linear) if lib is manual else
+                    (torch_native.activations, torch_native.linear))
+        lib.manual_seed(0)
+        models.append(act.Sequential(act.Flatten(), lin.Linear(12, 5), act.GELU("tanh"),
+                                     lin.Linear(5, 1), act.Sigmoid()))
+    assert repr(models[0]) == repr(models[1])
+    assert list(models[0].state_dict()) == list(models[1].state_dict()) == [
+        "1.weight", "1.bias", "3.weight", "3.bias"]

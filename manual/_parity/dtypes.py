@@ -82,7 +82,11 @@ def default_dtype(data: Any) -> np.dtype | None:
     (floats to float32, ints to int64, bools to bool)."""
     if isinstance(data, (np.ndarray, np.generic)):
         return None
-    return _NUMBER_DTYPES.get(np.asarray(data).dtype.kind)
+    try:
+        kind = np.asarray(data).dtype.kind
+    except ValueError:  # a ragged nesting, which torch.tensor refuses (_parity/creation.py)
+        return None
+    return _NUMBER_DTYPES.get(kind)
 
 
 def sum_dtype(dtype: np.dtype) -> np.dtype:

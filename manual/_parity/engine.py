@@ -1,21 +1,22 @@
-"""The engine at torch's edges: its refusals in torch's words, its node names, its pow kernel.
+"""The engine at torch's edges: autograd's and a tensor's refusals, in torch's classes and words.
 
-* Messages: a graph walked twice, a saved tensor changed in place, a ``.grad`` of the wrong
-  shape or dtype, an in-place change to a leaf that requires grad, shapes that do not
-  broadcast, a dimension out of range; each as torch words it.
-* Node names: ``a[index]`` leaves a Select, Slice, Unsqueeze, Alias or Index node on top,
-  by torch's rules for each part of the index.
-* pow: torch's CPU kernel computes a few exponents by multiplication or sqrt, not by libm's
-  pow, and the last bit differs.
+* autograd: a graph walked twice, a saved tensor changed in place, a ``.grad`` of the wrong
+  shape or dtype, an in-place change to a leaf (or a view of one) that requires grad;
+* tensors: shapes that do not broadcast, a dimension out of range, a conversion to a
+  Python number of a tensor that is not one element, an in-place result that does not fit
+  the tensor, ``to``'s arguments;
+* ``zero_where``: torch's ``where(mask, 0, a)`` on the bits, NaN and -0.0 kept.
 
-Reference: torch/csrc/autograd/saved_variable.cpp and engine.cpp (the messages),
-torch/csrc/autograd/python_variable_indexing.cpp (``applySlicing``),
-aten/src/ATen/native/cpu/PowKernel.cpp (``pow_tensor_scalar_optimized_kernel``).
+Shapes, indexing and matrix products are in manual/_parity/shapes.py; arithmetic (pow's
+kernel, the refusals of pointwise operations and reductions) in arithmetic.py.
+
+Reference: torch/csrc/autograd/saved_variable.cpp, engine.cpp and VariableTypeUtils.h
+(``check_inplace``: the messages), aten/src/ATen/ExpandUtils.cpp (``infer_size``),
+aten/src/ATen/TensorIterator.cpp (the in-place checks), torch/_tensor.py (``__format__``).
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -29,8 +30,34 @@ FREED = (
     "calling backward."
 )
 LEAF_IN_PLACE = "a leaf Variable that requires grad is being used in an in-place operation."
-GRAPH_IN_PLACE = ("in-place operations on tensors in the graph are not recorded by the manual "
-                  "engine; write the out-of-place form (x = x + y) or use no_grad()")
+VIEW_OF_LEAF_IN_PLACE = ("a view of a leaf Variable that requires grad is being used in an "
+                         "in-place operation.")
+GRAPH_IN_PLACE = ("this in-place change is not recorded by the manual engine while the graph "
+                  "records (torch would rebase the history of the tensor viewed; manual records "
+                  "the tensor written only): change the viewed tensor itself, write the "
+                  "out-of-place form (x = x + y) or use no_grad()")
+
+
+OVERLAPPING = ("unsupported operation: more than one element of the written-to tensor refers "
+               "to a single memory location. Please clone() the tensor before performing the "
+               "operation.")
+
+
+def check_in_place_target(t: Any, recording: bool, through_view: bool = False) -> None:
+    """Where an in-place write may go: not into an expanded tensor (many elements, one memory
+    location); with the graph recording, not into a leaf that requires grad (nor, through
+    ``x[i] = v``, a view of one), nor into a view of any other tensor (torch would rebase
+    the viewed tensor's history; this engine records the tensor written, not its base)."""
+    if not t.array.flags.writeable:
+        raise RuntimeError(OVERLAPPING)
+    if not recording:
+        return
+    base = t._base
+    if base is not None:
+        leaf = base.is_leaf and base.requires_grad
+        raise RuntimeError(VIEW_OF_LEAF_IN_PLACE if leaf else GRAPH_IN_PLACE)
+    if t.is_leaf and t.requires_grad:
+        raise RuntimeError(VIEW_OF_LEAF_IN_PLACE if through_view else LEAF_IN_PLACE)
 
 
 def check_versions(versions: Sequence[tuple[Any, int]]) -> None:
@@ -73,12 +100,27 @@ def check_requires_grad(t: Any, requires_grad: bool) -> None:
 
 
 def check_one_element(t: Any, what: str = "Scalar") -> None:
-    """``item()``, ``float(t)`` and ``bool(t)`` need exactly one element."""
+    """``item()``, ``bool(t)``, ``float(t)`` and ``int(t)`` need exactly one element."""
     if t.array.size == 1:
         return
     if what == "bool":
-        raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
+        many = "no values" if t.array.size == 0 else "more than one value"
+        raise RuntimeError(f"Boolean value of Tensor with {many} is ambiguous")
+    if what == "number":
+        raise ValueError("only one element tensors can be converted to Python scalars")
     raise RuntimeError(f"a Tensor with {t.array.size} elements cannot be converted to Scalar")
+
+
+def check_not_0d(t: Any, what: str) -> None:
+    """len() of and iteration over a tensor need a first dim."""
+    if t.ndim == 0:
+        raise TypeError(f"{what} a 0-d tensor")
+
+
+def check_format(t: Any, spec: str) -> None:
+    """Only a 0-d tensor formats as a number; others take no format spec."""
+    if t.ndim != 0 and spec:
+        raise TypeError("unsupported format string passed to Tensor.__format__")
 
 
 def check_broadcast(a: tuple[int, ...], b: tuple[int, ...]) -> None:
@@ -99,61 +141,11 @@ def check_dim(d: int, ndim: int) -> int:
     return d % n
 
 
-def index_node_name(index: Any, shape: tuple[int, ...]) -> str:
-    """The node torch leaves on top for ``a[index]``: advanced indexing (lists, arrays, masks,
-    booleans) is one Index node; otherwise torch selects (an int), slices (a slice) and
-    unsqueezes (None) one dim at a time, and the last of those names the node. In a tuple, a
-    slice that keeps the whole dim (from 0, step 1, to its end or beyond) is skipped, and an
-    index that does nothing else is an alias; a bare ``a[:]`` is still a slice."""
-    if isinstance(index, slice):
-        return "SliceBackward0"
-    parts = index if isinstance(index, tuple) else (index,)
-    if any(isinstance(p, (list, np.ndarray, bool, np.bool_, range)) for p in parts):
-        return "IndexBackward0"
-    dims = iter(range(len(shape)))
-    last = "AliasBackward0"
-    for part in parts:
-        if part is Ellipsis:  # the dims no other part takes
-            for _ in range(len(shape) - sum(p is not None and p is not Ellipsis for p in parts)):
-                next(dims)
-        elif part is None:
-            last = "UnsqueezeBackward0"
-        elif isinstance(part, slice):
-            if not _whole(part, shape[next(dims)]):
-                last = "SliceBackward0"
-        else:
-            next(dims)
-            last = "SelectBackward0"
-    return last
-
-
-def _whole(part: slice, size: int) -> bool:
-    """Does the slice keep every element of a dim of this size, in order?"""
-    return (part.start in (None, 0) and part.step in (None, 1)
-            and (part.stop is None or part.stop >= size))
-
-
-def power(base: np.ndarray, exponent: float | int) -> np.ndarray:
-    """base ** exponent as torch's CPU kernel computes it: a few exponents by multiplication
-    (2: b*b, 3: b*b*b, -1: 1/b, -2: 1/(b*b)), 0.5 by sqrt, -0.5 by 1/sqrt, the rest by libm's
-    pow (which differs at the edges: pow(-inf, -0.5) is 0, 1/sqrt(-inf) is NaN)."""
-    if base.dtype.kind != "f":
-        return base**exponent
-    special = {
-        2: lambda b: b * b,
-        3: lambda b: b * b * b,
-        -1: lambda b: 1 / b,
-        -2: lambda b: 1 / (b * b),
-        0.5: np.sqrt,
-        -0.5: lambda b: 1 / np.sqrt(b),
-    }
-    pow_ = special.get(exponent, lambda b: b**exponent)
-    return np.asarray(pow_(base)).astype(base.dtype, copy=False)
-
-
-def check_clamp(low: Any, high: Any) -> None:
-    if low is None and high is None:
-        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+def check_flatten_dims(start_dim: int, end_dim: int, ndim: int) -> tuple[int, int]:
+    start, end = check_dim(start_dim, ndim), check_dim(end_dim, ndim)
+    if start > end:
+        raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+    return start, end
 
 
 _SAME_WIDTH_INTS = {2: np.int16, 4: np.int32, 8: np.int64}
@@ -181,124 +173,6 @@ def zero_where_bits(mask: np.ndarray, a: np.ndarray) -> np.ndarray:
     keep -= 1                           # 0 where zeroed, -1 (every bit set) where kept
     keep &= a.view(ints)
     return keep.view(a.dtype)
-
-
-def check_mean_dtype(dtype: np.dtype) -> None:
-    if dtype.kind not in "fc":
-        raise RuntimeError("mean(): could not infer output dtype. Input dtype must be either a "
-                           f"floating point or complex dtype. Got: {dtype}")
-
-
-def check_reduction_not_empty(t: Any, name: str) -> None:
-    if t.array.size == 0:
-        raise RuntimeError(f"{name}(): Expected reduction dim to be specified for "
-                           "input.numel() == 0. Specify the reduction dim with the 'dim' "
-                           "argument.")
-
-
-# -- shapes ------------------------------------------------------------------------------
-
-VIEW_NEEDS_COPY = ("view size is not compatible with input tensor's size and stride (at least "
-                   "one dimension spans across two contiguous subspaces). Use .reshape(...) "
-                   "instead.")
-
-
-def infer_shape(shape: tuple[int, ...], numel: int) -> tuple[int, ...]:
-    """A shape with at most one -1, worked out from the number of elements, as torch does."""
-    unknown = [i for i, n in enumerate(shape) if n == -1]
-    if len(unknown) > 1:
-        raise RuntimeError("only one dimension can be inferred")
-    for n in shape:
-        if n < -1:
-            raise RuntimeError(f"invalid shape dimension {n}")
-    known = math.prod(n for n in shape if n != -1)
-    if unknown and known and numel % known == 0:
-        return tuple(numel // known if n == -1 else n for n in shape)
-    if unknown or known != numel:
-        raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
-    return shape
-
-
-def check_flatten_dims(start_dim: int, end_dim: int, ndim: int) -> tuple[int, int]:
-    start, end = check_dim(start_dim, ndim), check_dim(end_dim, ndim)
-    if start > end:
-        raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
-    return start, end
-
-
-def check_permutation(order: tuple[int, ...], ndim: int) -> None:
-    if len(order) != ndim:
-        raise RuntimeError("permute(sparse_coo): number of dimensions in the tensor input does "
-                           "not match the length of the desired ordering of dimensions i.e. "
-                           f"input.dim() = {ndim} is not equal to len(dims) = {len(order)}")
-    if len(set(order)) != ndim:
-        raise RuntimeError("permute(): duplicate dims are not allowed.")
-
-
-def check_t(ndim: int) -> None:
-    if ndim > 2:
-        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {ndim}D")
-
-
-def expanded_shape(shape: tuple[int, ...], sizes: tuple[int, ...]) -> tuple[int, ...]:
-    """expand's target: -1 keeps a dim; only size-1 dims grow; new dims go in front."""
-    if len(sizes) < len(shape):
-        raise RuntimeError(f"expand(torch.FloatTensor{{{list(shape)}}}, size={list(sizes)}): "
-                           f"the number of sizes provided ({len(sizes)}) must be greater or "
-                           f"equal to the number of dimensions in the tensor ({len(shape)})")
-    full = (None,) * (len(sizes) - len(shape)) + shape
-    out = []
-    for i, (old, new) in enumerate(zip(full, sizes)):
-        if new == -1 and old is not None:
-            new = old
-        elif old is not None and old not in (1, new):
-            raise RuntimeError(f"The expanded size of the tensor ({new}) must match the "
-                               f"existing size ({old}) at non-singleton dimension {i}.  "
-                               f"Target sizes: {list(sizes)}.  Tensor sizes: {list(shape)}")
-        out.append(new)
-    return tuple(out)
-
-
-def check_cat(tensors: Sequence[Any], dim: int) -> None:
-    if len(tensors) == 0:
-        raise ValueError("torch.cat(): expected a non-empty list of Tensors")
-    first = tensors[0]
-    axis = check_dim(dim, first.ndim)
-    for i, t in enumerate(tensors):
-        if t.ndim != first.ndim:
-            raise RuntimeError(f"Tensors must have same number of dimensions: got {first.ndim} "
-                               f"and {t.ndim}")
-        for d in range(first.ndim):
-            if d != axis and t.shape[d] != first.shape[d]:
-                raise RuntimeError(f"Sizes of tensors must match except in dimension {axis}. "
-                                   f"Expected size {first.shape[d]} but got size {t.shape[d]} "
-                                   f"for tensor number {i} in the list.")
-
-
-def check_stack(tensors: Sequence[Any]) -> None:
-    if len(tensors) == 0:
-        raise RuntimeError("stack expects a non-empty TensorList")
-    for i, t in enumerate(tensors):
-        if t.shape != tensors[0].shape:
-            raise RuntimeError(f"stack expects each tensor to be equal size, but got "
-                               f"{list(tensors[0].shape)} at entry 0 and {list(t.shape)} at "
-                               f"entry {i}")
-
-
-def check_matmul(a: Any, b: Any) -> None:
-    if not hasattr(b, "array"):
-        raise TypeError(f"matmul(): argument 'other' (position 1) must be Tensor, not "
-                        f"{type(b).__name__}")
-    if a.dtype != b.dtype:
-        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {a.dtype} != "
-                           f"{b.dtype}")
-
-
-def check_mm(a: Any, b: Any) -> None:
-    if a.ndim != 2:
-        raise RuntimeError("self must be a matrix")
-    if b.ndim != 2:
-        raise RuntimeError("mat2 must be a matrix")
 
 
 # -- tensors: conversions, hooks, in-place casts ----------------------------------------------
@@ -345,6 +219,19 @@ def check_in_place_cast(result: np.dtype, out: np.dtype) -> None:
     if casts_down(result, out):
         raise RuntimeError(f"result type {torch_name(result)} can't be cast to the desired "
                            f"output type {torch_name(out)}")
+
+
+def check_in_place_shape(result: tuple[int, ...], shape: tuple[int, ...]) -> None:
+    """An in-place result must keep the tensor's shape (its operands may broadcast to it)."""
+    if result != shape:
+        raise RuntimeError(f"output with shape {list(shape)} doesn't match the broadcast shape "
+                           f"{list(result)}")
+
+
+def check_fill_value(value: Any) -> None:
+    if hasattr(value, "array") and value.ndim != 0:
+        raise RuntimeError("fill_ only supports 0-dimension value tensor but got tensor with "
+                           f"{value.ndim} dimensions.")
 
 
 def to_arguments(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, Any]:

@@ -3,7 +3,7 @@
 A namespace: it re-exports, and holds no logic.
 """
 
-from manual.activations import relu
+from manual.activations import gelu, relu
 from manual.batch_norm import batch_norm
 from manual.conv2d import conv2d
 from manual.conv_transpose2d import conv_transpose2d
@@ -14,5 +14,6 @@ from manual.layer_norm import layer_norm
 from manual.linear import linear
 from manual.mse_loss import mse_loss
 from manual.nll_loss import nll_loss
+from manual.pointwise import sigmoid, tanh
 from manual.pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d
 from manual.softmax import log_softmax, softmax
