@@ -5,6 +5,7 @@ A namespace: it re-exports, and holds no logic.
 
 from manual.activations import GELU, Flatten, ReLU, Sequential, Sigmoid, Tanh
 from manual.batch_norm import BatchNorm1d, BatchNorm2d
+from manual.bce import BCELoss, BCEWithLogitsLoss
 from manual.conv2d import Conv2d
 from manual.conv_transpose2d import ConvTranspose2d
 from manual.cross_entropy import CrossEntropyLoss

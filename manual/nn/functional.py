@@ -5,6 +5,7 @@ A namespace: it re-exports, and holds no logic.
 
 from manual.activations import gelu, relu
 from manual.batch_norm import batch_norm
+from manual.bce import binary_cross_entropy, binary_cross_entropy_with_logits
 from manual.conv2d import conv2d
 from manual.conv_transpose2d import conv_transpose2d
 from manual.cross_entropy import cross_entropy

@@ -34,6 +34,7 @@ PIECES = {
     "softmax": ("softmax", "softmax"), "log_softmax": ("softmax", "log_softmax"),
     "nll_loss": ("nll_loss", "nll_loss"), "clip_grad_norm_": ("clip_grad", "clip_grad_norm_"),
     "StepLR": ("lr_scheduler", "StepLR"),
+    "binary_cross_entropy_with_logits": ("bce", "binary_cross_entropy_with_logits"),
 }
 
 
@@ -41,10 +42,7 @@ class Lib(SimpleNamespace):
     """The twins' names for one engine; PIECES are imported when a loop first uses one."""
 
     def __getattr__(self, name: str) -> Any:
-        if name == "binary_cross_entropy_with_logits":
-            value = (torch.nn.functional.binary_cross_entropy_with_logits
-                     if self.engine == "torch" else _bce_with_logits)
-        elif name == "sigmoid":
+        if name == "sigmoid":
             value = torch.sigmoid if self.engine == "torch" else manual.sigmoid
         elif name in PIECES:
             piece, attr = PIECES[name]
@@ -73,12 +71,6 @@ def twins(engine: str) -> Lib:
         SGD=piece("sgd").SGD, Adam=adam.Adam, AdamW=adam.AdamW,
         TensorDataset=data.TensorDataset, DataLoader=data.DataLoader,
     )
-
-
-def _bce_with_logits(z: Any, y: Any) -> Any:
-    """mean(max(z, 0) - z y + log(1 + exp(-|z|))): binary cross-entropy of the logits z
-    (manual has no binary_cross_entropy_with_logits piece yet)."""
-    return (z.clamp(min=0) - z * y + (1 + (-z.abs()).exp()).log()).mean()
 
 
 def regression(lib: SimpleNamespace, seed: int = 0) -> tuple[Any, Any, Any]:
