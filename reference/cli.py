@@ -99,11 +99,16 @@ def _parser() -> argparse.ArgumentParser:
     run.set_defaults(run=_check)
 
     run = commands.add_parser("trace", help="run manual and torch loops in lockstep")
-    run.add_argument("--model", choices=TRACE_MODELS, default="linear")
-    run.add_argument("--optimizer", choices=TRACE_OPTIMIZERS, default="sgd")
-    run.add_argument("--steps", type=_positive_int, default=20)
-    run.add_argument("--seed", type=int, default=0)
-    run.add_argument("--lr", type=_positive_float, default=None)
+    run.add_argument("--model", choices=TRACE_MODELS, default="linear",
+                     help="the built-in model (default: linear)")
+    run.add_argument("--optimizer", choices=TRACE_OPTIMIZERS, default="sgd",
+                     help="default: sgd")
+    run.add_argument("--steps", type=_positive_int, default=20,
+                     help="optimizer steps to compare (default: 20)")
+    run.add_argument("--seed", type=int, default=0,
+                     help="the seed of the weights and the data (default: 0)")
+    run.add_argument("--lr", type=_positive_float, default=None,
+                     help="the learning rate (default: the model's own)")
     run.add_argument("--device", default="cpu",
                      help="where the torch loop runs, e.g. cuda (default: cpu)")
     run.add_argument("--free", action="store_true",

@@ -117,3 +117,24 @@ def test_the_script_failing_prints_its_traceback_and_exits_1(tmp_path):
     assert result.stderr.startswith("Traceback (most recent call last):")
     assert "fails.py" in result.stderr and "ValueError: the script is wrong" in result.stderr
     assert "runpy" not in result.stderr  # the script's frames only
+
+
+def test_a_long_comparison_is_shown_as_a_summary_with_each_stages_largest_gap():
+    from rich.console import Console
+
+    from reference.debugging import compare
+
+    rows = [(step, {stage: 1.0 for stage in compare.STAGES}, None) for step in range(1, 101)]
+    rows[56][1]["grads"] = 40.0                       # step 57's gradients, the worst
+    shown = [rows[i][0] for i in compare._shown(rows)]
+    assert shown == [1, 2, 3, 4, 5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 55, 57, 60, 65, 70, 75,
+                     80, 85, 90, 95, 100]
+    assert compare._largest(rows)["grads"] == (40.0, 57)
+    assert compare._largest(rows)["loss"] == (1.0, 1)  # the first step of a tie
+    assert [rows[i][0] for i in compare._shown(rows[:40])] == list(range(1, 41))
+    console = Console(width=200, record=True)
+    console.print(compare._table("train.py", rows, drift=False))
+    text = console.export_text()
+    assert ("25 of 100 steps shown: the first, every 5-th, each stage's largest and the last"
+            in " ".join(text.split()))  # the title, wrapped to the table's width
+    assert re.search(r"│\s+57 │\s+1 │\s+1 │\s+40 │", text)

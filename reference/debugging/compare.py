@@ -198,18 +198,25 @@ def _explain_ends(workers: list[Worker], outcome: Outcome) -> None:
                                 f"{number} steps (exit status {payload}):\n{tail}")
 
 
+# a run of more steps than this is shown as a summary: the first steps, every k-th, the last,
+# and each stage's largest gap
+FULL_TABLE = 40
+SHOWN_EVERY = 20  # about this many evenly spaced steps in the summary
+
+
 def main(script: str, args: list[str], console: Console, steps: int | None = None,
          drift: bool = False) -> int:
-    """``dealias run --compare``: the table, then the verdict; the exit status."""
-    allowed = tolerance("trace", np.float32).ulp
-    table = Table(title=f"{script}: manual against torch, step by step (teacher-forced; "
-                  f"ULPs of each tensor's scale, allowed {allowed:g})", title_justify="left")
-    for column in ("step", *STAGES, *(("drift",) if drift else ())):
-        table.add_column(column, justify="right")
+    """``dealias run --compare``: progress while it runs, the table (a summary for long runs),
+    each stage's largest gap, then the verdict; the exit status."""
     console.print(f"running {script} on torch and on manual, in lockstep ...")
-    outcome = compare_script(script, args, steps, drift, on_row=lambda s, g, d: table.add_row(
-        str(s), *(_cell(g.get(stage)) for stage in STAGES), *((_cell(d),) if drift else ())))
-    console.print(table)
+    with console.status("waiting for the first optimizer step ...") as status:
+        outcome = compare_script(script, args, steps, drift, on_row=lambda s, g, d: status.update(
+            f"step {s} compared, largest gap {max(g.values(), default=0):.3g} ULP"))
+    console.print(_table(script, outcome.rows, drift))
+    if outcome.rows:
+        console.print("largest gap per stage (ULPs of scale): " + ", ".join(
+            f"{stage} {_cell(gap)} (step {step})" for stage, (gap, step) in
+            _largest(outcome.rows).items()))
     if outcome.divergence:
         console.print(f"the engines part: {outcome.divergence}", style="bold red")
         return 1
@@ -218,6 +225,51 @@ def main(script: str, args: list[str], console: Console, steps: int | None = Non
         return 1
     console.print(f"every step agrees: {len(outcome.rows)} steps compared")
     return 0
+
+
+def _table(script: str, rows: list[tuple], drift: bool) -> Table:
+    allowed = tolerance("trace", np.float32).ulp
+    shown = _shown(rows)
+    title = (f"{script}: manual against torch, step by step (teacher-forced; ULPs of each "
+             f"tensor's scale, allowed {allowed:g})")
+    if len(shown) < len(rows):
+        title += (f"; {len(shown)} of {len(rows)} steps shown: the first, every "
+                  f"{_every(rows)}-th, each stage's largest and the last")
+    table = Table(title=title, title_justify="left")
+    for column in ("step", *STAGES, *(("drift",) if drift else ())):
+        table.add_column(column, justify="right")
+    for index in shown:
+        step, gaps, step_drift = rows[index]
+        table.add_row(str(step), *(_cell(gaps.get(stage)) for stage in STAGES),
+                      *((_cell(step_drift),) if drift else ()))
+    return table
+
+
+def _every(rows: list[tuple]) -> int:
+    return max(1, len(rows) // SHOWN_EVERY)
+
+
+def _shown(rows: list[tuple]) -> list[int]:
+    """The rows of the table: all of them for a short run; else the first five, every k-th,
+    each stage's largest gap and the last (the step where the engines part, if they do)."""
+    if len(rows) <= FULL_TABLE:
+        return list(range(len(rows)))
+    every = _every(rows)
+    picked = set(range(5)) | set(range(every - 1, len(rows), every)) | {len(rows) - 1}
+    steps = [step for step, _, _ in rows]
+    picked |= {steps.index(step) for _, step in _largest(rows).values()}
+    return sorted(picked)
+
+
+def _largest(rows: list[tuple]) -> dict[str, tuple[float, int]]:
+    """Each stage's largest gap over the run, and the first step where it was."""
+    largest: dict[str, tuple[float, int]] = {}
+    for step, gaps, _ in rows:
+        for stage in STAGES:
+            gap = gaps.get(stage)
+            if gap is not None and (stage not in largest or gap > largest[stage][0]):
+                largest[stage] = (gap, step)
+    return largest
 
 
 def _cell(value: float | None) -> str:
