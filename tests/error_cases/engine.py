@@ -143,6 +143,17 @@ CASES: list[tuple[Callable[[SimpleNamespace], Any], tuple[str, ...], str]] = [
     (lambda ns: format(zeros(ns, 2), ".4f"), ("format",), "format-spec-of-two"),
     (lambda ns: len(ns.t(1.0)), ("len()", "0-d"), "len-of-a-0d-tensor"),
     (lambda ns: list(ns.t(1.0)), ("iteration", "0-d"), "iterate-a-0d-tensor"),
+    # -- comparisons, logic and integer-style division
+    (lambda ns: ns.t([1.0]) & ns.t([1.0]), ("bitwise_and", "Float"), "bitwise-and-of-floats"),
+    (lambda ns: ns.t([1.0], "float64") | 1, ("bitwise_or", "Double"), "bitwise-or-of-doubles"),
+    (lambda ns: ~ns.t([1.0]), ("~", "integer and Boolean"), "invert-a-float"),
+    (lambda ns: ns.t([5, 7], "int64") % ns.t([2, 0], "int64"), ("ZeroDivisionError",),
+     "remainder-of-integers-by-zero"),
+    (lambda ns: ns.t([5], "int64") // 0, ("ZeroDivisionError",),
+     "floor-divide-an-integer-by-zero"),
+    (lambda ns: ns.t([True], "bool") % ns.t([True], "bool"), ("remainder", "Bool"),
+     "remainder-of-bools"),
+    (lambda ns: ns.t([True], "bool") // True, ("div_floor", "Bool"), "floor-divide-bools"),
     # -- in-place writes
     (lambda ns: zeros(ns, 2, 3).add_(zeros(ns, 2, 2, 3)), ("[2, 3]", "[2, 2, 3]"),
      "add_-result-of-another-shape"),
