@@ -512,6 +512,12 @@ def _site(args: argparse.Namespace, console: Console) -> int:
 def _run(args: argparse.Namespace, console: Console) -> int:
     from reference.debugging import run as running
 
+    given = [option for option, value in (("--steps", args.steps), ("--drift", args.drift))
+             if value not in (None, False)]
+    if given and not args.compare:
+        are = "is an option" if len(given) == 1 else "are options"
+        raise UsageError(f"{' and '.join(given)} {are} of --compare: dealias run --compare "
+                         "[--steps N] [--drift] SCRIPT.py")
     try:
         if args.compare:
             from reference.debugging import compare

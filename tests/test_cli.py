@@ -110,6 +110,9 @@ def test_trace_agrees_then_reports_a_planted_bug(monkeypatch, capsys):
     (["demo", "--plot", "/no/such/folder/x.png"], "cannot write to folder"),
     (["demo", "--plot", "curves.txt"], "must end in .png, .svg or .pdf"),
     (["frobnicate"], "invalid choice"),
+    (["run", "--steps", "3", "tests/scripts/poly_fit.py"],
+     "--steps is an option of --compare: dealias run --compare [--steps N] [--drift] SCRIPT.py"),
+    (["run", "--compare", "no_such_script.py"], "no_such_script.py: no such file"),
 ])
 def test_user_mistakes_are_one_line_errors(args, message):
     result = run(*args)

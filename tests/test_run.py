@@ -138,3 +138,28 @@ def test_a_long_comparison_is_shown_as_a_summary_with_each_stages_largest_gap():
     assert ("25 of 100 steps shown: the first, every 5-th, each stage's largest and the last"
             in " ".join(text.split()))  # the title, wrapped to the table's width
     assert re.search(r"│\s+57 │\s+1 │\s+1 │\s+40 │", text)
+
+
+@pytest.mark.parametrize(("body", "stop"), [
+    ("torch.ones(3).norm()", "torch.Tensor.norm is not in manual yet"),
+    ("torch.nn.Linear(2, 2).half()", "torch.nn.Linear.half is not in manual yet"),
+    ("torch.nn.Embedding(5, 3, sparse=True)(torch.tensor([1]))",
+     "embedding(sparse=True) is not in manual yet: torch's gradient of weight is then a sparse"),
+])
+def test_a_method_or_an_option_manual_lacks_is_one_line(tmp_path, body, stop):
+    from reference.debugging import run
+
+    script = tmp_path / "uses_it.py"
+    script.write_text(f"import torch\n{body}\n")
+    with pytest.raises(run.ScriptStopError) as stopped:
+        run.run_script(script, [])
+    assert str(stopped.value).startswith(stop)
+
+
+def test_an_attribute_torch_lacks_too_is_the_scripts_own_mistake(tmp_path, capsys):
+    from reference.debugging import run
+
+    script = tmp_path / "typo.py"
+    script.write_text("import torch\nmodel = torch.nn.Linear(2, 2)\nmodel.wieght\n")
+    assert run.run_script(script, []) == 1
+    assert "AttributeError: 'Linear' object has no attribute 'wieght'" in capsys.readouterr().err

@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from manual._parity.engine import NotInManualError
 from manual._parity.rounding import fma
 
 
@@ -63,8 +64,8 @@ def vector_norm(x: np.ndarray, norm_type: float) -> Any:
         return t(np.nan) if np.isnan(a).any() else (a.max() if norm_type > 0 else a.min())
     if norm_type == 1:
         return np.cumsum(np.abs(v), dtype=v.dtype)[-1]   # added in order
-    raise NotImplementedError(f"norm_type {norm_type}: manual reproduces torch's norms of "
-                              "order 2, 1 and inf")
+    raise NotInManualError(f"clip_grad_norm_(norm_type={norm_type})",
+                           "manual reproduces torch's norms of order 2, 1 and inf")
 
 
 def _two_norm(v: np.ndarray) -> Any:

@@ -48,6 +48,7 @@ from typing import Any
 import numpy as np
 
 from manual._parity.dtypes import torch_name
+from manual._parity.engine import NotInManualError
 from manual._parity.rounding import fma
 from manual.no_grad import is_grad_enabled
 from manual.tensor import Tensor
@@ -82,9 +83,9 @@ def check(input: Any, weight: Any, padding_idx: int, flags: dict[str, Any]) -> N
     _check_table("embedding", 1, input, weight)
     _check_range(input.array.reshape(-1), weight.shape)
     if flags["sparse"] and weight.requires_grad and is_grad_enabled():
-        raise NotImplementedError(
-            "embedding(sparse=True): torch's gradient of weight is then a sparse tensor, and "
-            "manual has no sparse tensors; use sparse=False for the same gradient, dense")
+        raise NotInManualError(
+            "embedding(sparse=True)", "torch's gradient of weight is then a sparse tensor, and "
+            "manual has no sparse tensors; sparse=False gives the same gradient, dense")
 
 
 def _check_table(caller: str, position: int, input: Tensor, weight: Tensor) -> None:

@@ -5,7 +5,8 @@
 * tensors: shapes that do not broadcast, a dimension out of range, a conversion to a
   Python number of a tensor that is not one element, an in-place result that does not fit
   the tensor, ``to``'s arguments;
-* ``zero_where``: torch's ``where(mask, 0, a)`` on the bits, NaN and -0.0 kept.
+* ``zero_where``: torch's ``where(mask, 0, a)`` on the bits, NaN and -0.0 kept;
+* ``NotInManualError``: what torch does and manual does not, yet (sparse gradients, ...).
 
 Shapes, indexing and matrix products are in manual/_parity/shapes.py; arithmetic (pow's
 kernel, the refusals of pointwise operations and reductions) in arithmetic.py.
@@ -42,6 +43,15 @@ OVERLAPPING = ("unsupported operation: more than one element of the written-to t
                "to a single memory location. Please clone() the tensor before performing the "
                "operation.")
 
+
+
+class NotInManualError(NotImplementedError):
+    """Something torch does that manual does not do yet: ``what`` in torch's words, and why
+    (``dealias run`` stops a script on it with this one line)."""
+
+    def __init__(self, what: str, why: str) -> None:
+        super().__init__(f"{what} is not in manual yet: {why}")
+        self.torch_name = what
 
 def check_in_place_target(t: Any, recording: bool, through_view: bool = False) -> None:
     """Where an in-place write may go: not into an expanded tensor (many elements, one memory

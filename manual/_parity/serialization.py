@@ -35,6 +35,8 @@ from typing import Any
 
 import numpy as np
 
+from manual._parity.engine import NotInManualError
+
 # torch's dtype names, NumPy's dtype for the bytes, and the storage class torch pickles
 DTYPES = {
     "float32": (np.float32, "FloatStorage"), "float64": (np.float64, "DoubleStorage"),
@@ -233,7 +235,8 @@ class ZipWriter:
         crc = zlib.crc32(data) & 0xFFFFFFFF
         offset = len(self.out)
         if len(data) >= 0xFFFFFFFF or offset >= 0xFFFFFFFF:
-            raise NotImplementedError("records or archives of 4 GiB and more (zip64 fields)")
+            raise NotInManualError("a file of 4 GiB or more", "manual writes and reads "
+                                   "zip archives without zip64 fields")
         flags = 0x0808 if data else 0x0800          # bit 3 (data descriptor) only if data
         self.out += struct.pack("<IHHHHHIIIHH", 0x04034B50, 0, flags, 0, 0, 0, 0, 0, 0,
                                 len(full), len(extra)) + full + extra

@@ -208,6 +208,8 @@ def main(script: str, args: list[str], console: Console, steps: int | None = Non
          drift: bool = False) -> int:
     """``dealias run --compare``: progress while it runs, the table (a summary for long runs),
     each stage's largest gap, then the verdict; the exit status."""
+    if not Path(script).is_file():
+        raise ScriptStopError(f"{script}: no such file")
     console.print(f"running {script} on torch and on manual, in lockstep ...")
     with console.status("waiting for the first optimizer step ...") as status:
         outcome = compare_script(script, args, steps, drift, on_row=lambda s, g, d: status.update(

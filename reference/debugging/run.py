@@ -8,7 +8,9 @@ torch computes nothing for it.
 
 * A name manual lacks stops the script with one line naming it (``torch.nn.LSTM is not in
   manual yet``), never a silent fall back to the real torch; ``hasattr(torch, name)`` is
-  False for it, as a script that probes for a feature expects.
+  False for it, as a script that probes for a feature expects. So does a method of torch's
+  class that manual's lacks (``torch.Tensor.norm``), and an option manual does not do yet
+  (``embedding(sparse=True)``: manual's NotInManualError).
 * A library that needs the real torch (torchvision, say: its distribution requires torch)
   is refused the same way.
 * The exit status is the script's own.
@@ -24,6 +26,7 @@ import importlib.abc
 import importlib.machinery
 import importlib.metadata
 import runpy
+import subprocess
 import sys
 import traceback
 import types
@@ -32,6 +35,8 @@ from contextlib import contextmanager
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
+
+from manual._parity.engine import NotInManualError
 
 # torch's modules that a script may import, and manual's namespace for each
 NAMESPACES = {
@@ -182,8 +187,15 @@ def run_script(script: str | Path, args: Sequence[str]) -> int:
         return 0
     except SystemExit as stop:
         return exit_status(stop.code)
-    except (MissingInManualError, NeedsRealTorchError, ScriptStopError) as stop:
+    except (MissingInManualError, NeedsRealTorchError, ScriptStopError,
+            NotInManualError) as stop:
         raise ScriptStopError(str(stop)) from None
+    except AttributeError as error:
+        missing = _missing_attribute(error)
+        if missing is None:
+            print_script_traceback(path)
+            return 1
+        raise ScriptStopError(f"{missing} is not in manual yet") from None
     except ImportError as error:
         missing = _missing_import(error)
         if missing is None:
@@ -204,6 +216,40 @@ def _missing_import(error: ImportError) -> str | None:
     if error.name and error.name.partition(".")[0] == "torch":
         return error.name
     return None
+
+
+def _missing_attribute(error: AttributeError) -> str | None:
+    """``x.norm()`` on a manual tensor (or a method of a manual module, optimizer, ...) that
+    torch's class has: its torch name, ``torch.Tensor.norm``. None for an attribute torch's
+    class lacks too: the script's own mistake, reported as Python reports it."""
+    obj, name = getattr(error, "obj", None), getattr(error, "name", None)
+    if obj is None or not name:
+        return None
+    owner = next((path for cls in type(obj).__mro__ if (path := _torch_path(cls))), None)
+    if owner is None or not _torch_has(owner, name):
+        return None
+    return f"{owner}.{name}"
+
+
+def _torch_path(cls: type) -> str | None:
+    """torch's path of a manual class (manual.nn.Linear: torch.nn.Linear), or None."""
+    if not cls.__module__.startswith("manual"):
+        return None
+    for torch_path, namespace in NAMESPACES.items():
+        if getattr(importlib.import_module(namespace), cls.__name__, None) is cls:
+            return f"{torch_path}.{cls.__name__}"
+    return None
+
+
+@lru_cache
+def _torch_has(owner: str, name: str) -> bool:
+    """Whether torch's ``owner`` has ``name``, asked of the real torch in a process of its
+    own (here ``import torch`` is manual)."""
+    probe = ("import functools, sys, torch; owner = functools.reduce(getattr, "
+             "sys.argv[1].split('.')[1:], torch); print(hasattr(owner, sys.argv[2]))")
+    result = subprocess.run([sys.executable, "-I", "-c", probe, owner, name],
+                            capture_output=True, text=True, check=False)
+    return result.stdout.strip() == "True"
 
 
 def exit_status(code: Any) -> int:
