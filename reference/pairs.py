@@ -43,10 +43,10 @@ class Pair:
 
     @cached_property
     def parity_paths(self) -> list[Path]:
-        """The piece's own parity modules (manual/_parity/*.py that its manual twin imports,
-        the shared dtypes, engine and rounding modules left out): how it matches torch at
-        the edges."""
-        shared = {"dtypes", "engine", "rounding"}
+        """The parity modules its manual twin imports (manual/_parity/*.py; the shared dtypes
+        and engine modules, which every piece leans on, left out): how it matches torch at
+        the edges, its rounding (rounding.py) and libm (libm.py) included."""
+        shared = {"dtypes", "engine"}
         found = []
         for node in ast.walk(ast.parse(self.manual_path.read_text())):
             if isinstance(node, ast.ImportFrom) and node.module == "manual._parity":

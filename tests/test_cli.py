@@ -64,8 +64,10 @@ def test_show_points_to_the_parity_module_and_prints_it(capsys):
     assert main(["show", "linear", "--parity"]) == 0
     out = capsys.readouterr().out
     assert "linear at torch's edges" in out and "def vector_weight" in out
-    assert main(["show", "sgd", "--parity"]) == 0
-    assert "sgd has no parity module" in capsys.readouterr().out
+    assert main(["show", "sgd", "--parity"]) == 0  # its fused multiply-add, shared
+    assert "def fused_add" in capsys.readouterr().out
+    assert main(["show", "zero_grad", "--parity"]) == 0
+    assert "zero_grad has no parity module" in capsys.readouterr().out
 
 
 def test_check_agrees_on_honest_twins(capsys):

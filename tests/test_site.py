@@ -104,7 +104,9 @@ def test_a_piece_folds_its_parity_module_under_the_twins(built):
     page = (built / "linear.html").read_text()
     assert '<details class="parity"><summary>manual/_parity/linear.py</summary>' in page
     assert page.index("The twins") < page.index("How it matches torch at the edges")
-    assert "How it matches torch at the edges" not in (built / "sgd.html").read_text()
+    sgd = (built / "sgd.html").read_text()  # its fused multiply-add: the shared rounding
+    assert '<details class="parity"><summary>manual/_parity/rounding.py</summary>' in sgd
+    assert "How it matches torch at the edges" not in (built / "zero_grad.html").read_text()
 
 
 def test_math_rendering():
