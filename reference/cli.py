@@ -31,18 +31,52 @@ TRACE_OPTIMIZERS = ("sgd", "adam")
 EXAMPLES = """\
 examples:
   dealias demo                          fit the book's thermometer three ways
-  dealias demo --optimizer adam --lr 0.1 --plot curves.png
   dealias pairs                         list the pieces and their files
   dealias show sgd                      manual/sgd.py beside torch_native/sgd.py
   dealias check                         every pair, float32 and float64
-  dealias check linear sgd --examples 200 --dtype float64
   dealias check --device cuda           the torch side on the GPU
+  dealias run train.py                  your torch script on the manual engine
+  dealias run --compare train.py        ... and on torch, compared step by step
+  dealias doctor train.py               the bugs your loop shows, named
   dealias trace --model mlp --optimizer adam --steps 50
   dealias draw conv2d --padding 1       a convolution, drawn frame by frame
   dealias site --out site               the twins side by side, as web pages
-  dealias pitfalls forgotten-zero-grad   a classic bug and its fix, run on both engines
-  dealias doctor my_step.py:step         run your training step, name its pitfalls
+  dealias pitfalls forgotten-zero-grad  a classic bug and its fix, run on both engines
 """
+
+# each command's examples, shown under its --help
+COMMAND_EXAMPLES = {
+    "demo": """\
+  dealias demo                          5,000 epochs of SGD, a row every 500
+  dealias demo --optimizer adam --lr 0.1 --every 1000
+  dealias demo --plot curves.png        the three loss curves, drawn (matplotlib)""",
+    "pairs": """\
+  dealias pairs                         every piece: its two files, what it is""",
+    "show": """\
+  dealias show sgd                      manual/sgd.py beside torch_native/sgd.py
+  dealias show linear --parity          how linear matches torch at the edges
+  dealias show conv2d | less            plain text when piped""",
+    "check": """\
+  dealias check                         every pair, float32 and float64
+  dealias check linear sgd --examples 200 --dtype float64
+  dealias check adam --seed 7           other random cases
+  dealias check --device cuda           the torch side on the GPU""",
+    "trace": """\
+  dealias trace --model mlp --optimizer adam --steps 50
+  dealias trace --model mlp --steps 500 --lr 0.5   teacher-forced: agrees
+  dealias trace --free --model mlp --steps 500     running free: drift, no verdict
+  dealias trace --script train.py --epochs 1       your script, as run --compare""",
+    "site": """\
+  dealias site --out site               then open site/index.html
+  dealias site --out site --examples 5  quicker: fewer checks on the index""",
+    "pitfalls": """\
+  dealias pitfalls                      the 24, one line each
+  dealias pitfalls forgotten-zero-grad  the buggy loop beside its fix, run on both engines""",
+}
+def _examples(command: str) -> dict:
+    """A command's parser options: its examples under its --help, as written."""
+    return {"epilog": "examples:\n" + COMMAND_EXAMPLES[command] + "\n",
+            "formatter_class": argparse.RawDescriptionHelpFormatter}
 
 
 class UsageError(Exception):
@@ -69,36 +103,42 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    run = commands.add_parser("demo", help="fit the book's thermometer three ways, side by side")
+    run = commands.add_parser("demo", help="fit the book's thermometer three ways, side by side",
+                              **_examples("demo"))
     run.add_argument("--epochs", type=_positive_int, default=5000, help="default: 5000")
     run.add_argument("--lr", type=_positive_float, default=None,
                      help="learning rate (default: 1e-2 for sgd, 1e-1 for adam)")
-    run.add_argument("--optimizer", choices=DEMO_OPTIMIZERS, default="sgd")
+    run.add_argument("--optimizer", choices=DEMO_OPTIMIZERS, default="sgd", help="default: sgd")
     run.add_argument("--every", type=_positive_int, default=None,
                      help="a table row every N epochs (default: epochs / 10)")
     run.add_argument("--plot", metavar="FILE.png", help="write the three loss curves")
     run.set_defaults(run=_demo)
 
-    run = commands.add_parser("pairs", help="list the pieces, their files and what they do")
+    run = commands.add_parser("pairs", help="list the pieces, their files and what they do",
+                              **_examples("pairs"))
     run.set_defaults(run=_pairs)
 
-    run = commands.add_parser("show", help="print a piece's two files side by side")
+    run = commands.add_parser("show", help="print a piece's two files side by side",
+                              **_examples("show"))
     run.add_argument("piece", help="a piece, as listed by 'dealias pairs'")
     run.add_argument("--parity", action="store_true",
                      help="print the piece's parity modules: how it matches torch at the edges")
     run.set_defaults(run=_show)
 
-    run = commands.add_parser("check", help="run the equivalence checks, print the distances")
+    run = commands.add_parser("check", help="run the equivalence checks, print the distances",
+                              **_examples("check"))
     run.add_argument("pieces", nargs="*", metavar="PIECE", help="default: every piece")
     run.add_argument("--examples", type=_positive_int, default=50, help="default: 50")
     run.add_argument("--dtype", choices=("float32", "float64"), action="append",
                      help="default: both")
-    run.add_argument("--seed", type=int, default=0)
+    run.add_argument("--seed", type=int, default=0,
+                     help="the seed of the random cases (default: 0)")
     run.add_argument("--device", default="cpu",
                      help="where the torch side runs, e.g. cuda (default: cpu)")
     run.set_defaults(run=_check)
 
-    run = commands.add_parser("trace", help="run manual and torch loops in lockstep")
+    run = commands.add_parser("trace", help="run manual and torch loops in lockstep",
+                              **_examples("trace"))
     run.add_argument("--model", choices=TRACE_MODELS, default="linear",
                      help="the built-in model (default: linear)")
     run.add_argument("--optimizer", choices=TRACE_OPTIMIZERS, default="sgd",
@@ -121,13 +161,15 @@ def _parser() -> argparse.ArgumentParser:
 
     _add_draw_parsers(commands)
     commands.choices["draw"].set_defaults(run=_draw)
-    run = commands.add_parser("site", help="build a static reading room: twins side by side")
+    run = commands.add_parser("site", help="build a static reading room: twins side by side",
+                              **_examples("site"))
     run.add_argument("--out", required=True, metavar="DIR", help="the folder to write")
     run.add_argument("--examples", type=_positive_int, default=20,
                      help="examples per check shown on the index (default: 20)")
     run.set_defaults(run=_site)
 
-    run = commands.add_parser("pitfalls", help="classic training-loop bugs, each with its fix")
+    run = commands.add_parser("pitfalls", help="classic training-loop bugs, each with its fix",
+                              **_examples("pitfalls"))
     run.add_argument("name", nargs="?", metavar="NAME", help="a pitfall (default: list them)")
     run.set_defaults(run=_pitfalls)
 
@@ -420,7 +462,9 @@ def _check_table(results: list[checks.CheckResult], device: str = "cpu") -> Tabl
                   box=box.SIMPLE_HEAD,
                   pad_edge=False,
                   caption="* ULP of the scale (sums, products, training runs): "
-                  "see reference/tolerances.py", caption_justify="left")
+                  "see reference/tolerances.py" if any(
+                      r.worst.tolerance.of_scale for r in results) else None,
+                  caption_justify="left")
     for column in ("piece", "dtype", "examples", "max abs", "max ULP", "allowed", "verdict"):
         table.add_column(column, no_wrap=True,
                          justify="right" if column[:2] in ("ma", "ex", "al") else "left")

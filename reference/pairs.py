@@ -38,7 +38,7 @@ class Pair:
     def summary(self) -> str:
         """The first line of the manual twin's docstring."""
         doc = ast.get_docstring(ast.parse(self.manual_path.read_text())) or ""
-        first_paragraph = doc.strip().split("\n\n")[0]
+        first_paragraph = doc.strip().split("\n\n")[0].replace("``", "")  # no reST markup
         return " ".join(first_paragraph.split())
 
     @cached_property

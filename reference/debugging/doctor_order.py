@@ -126,7 +126,8 @@ class Modes(Check):
                 "norm act as in evaluation",
                 f"in step(s) {steps([t.step for t, _ in self.trained_in_eval])} {f.name!r} ran in "
                 f"eval mode{after} and backward trained it: {', '.join(f.switches[:4])} "
-                f"act as in evaluation; call {f.name}.train() before training"))
+                f"{'act' if len(f.switches) > 1 else 'acts'} as in evaluation; call "
+                f"{f.name}.train() before training"))
         if self.evaluated_in_train:
             f = self.evaluated_in_train[0]
             found.append(Finding(
