@@ -7,7 +7,7 @@ import inspect
 
 import pytest
 
-from reference.pairs import discover, unpaired
+from reference.pairs import ENGINE, MANUAL_DIR, discover, unpaired
 
 PAIRS = discover()
 
@@ -49,3 +49,19 @@ def _parameters(obj) -> list[tuple[str, str, object]]:
 def _default(value: object) -> object:
     plain = (type(None), bool, int, float, str, tuple, type(inspect.Parameter.empty))
     return value if isinstance(value, plain) else type(value).__name__
+
+
+@pytest.mark.parametrize("name", sorted(discover()))
+def test_a_piece_file_is_short_enough_to_read_as_its_lesson(name):
+    """DESIGN.md's "Lesson first": a piece file is at most 150 lines, with at most four
+    ``raise`` statements (torch's refusals live in manual/_parity/)."""
+    lines = discover()[name].manual_path.read_text().splitlines()
+    raises = [line for line in lines if line.strip().startswith("raise ")]
+    assert len(lines) <= 150, f"manual/{name}.py has {len(lines)} lines"
+    assert len(raises) <= 4, f"manual/{name}.py has {len(raises)} raise statements"
+
+
+@pytest.mark.parametrize("name", ENGINE)
+def test_an_engine_file_is_at_most_450_lines(name):
+    lines = (MANUAL_DIR / f"{name}.py").read_text().splitlines()
+    assert len(lines) <= 450, f"manual/{name}.py has {len(lines)} lines"
