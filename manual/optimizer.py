@@ -126,6 +126,15 @@ class Optimizer:
     def register_step_post_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
         return add_hook(self._step_post_hooks, hook)
 
+    def __repr__(self) -> str:
+        """As torch prints an optimizer: each group's settings, sorted by name."""
+        text = f"{type(self).__name__} ("
+        for i, group in enumerate(self.param_groups):
+            text += f"\nParameter Group {i}\n"
+            text += "".join(f"    {key}: {group[key]}\n" for key in sorted(group)
+                            if key != "params")
+        return text + ")"
+
     def zero_grad(self, set_to_none: bool = True) -> None:
         zero_grad((p for group in self.param_groups for p in group["params"]), set_to_none)
 

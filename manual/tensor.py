@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from manual._parity import dtypes, engine
+from manual._parity import dtypes, engine, printing
 from manual.device import CPU, check_device, device
 from manual.no_grad import is_grad_enabled
 
@@ -132,14 +132,15 @@ class Tensor:
         return array.copy() if copy else array
 
     def __repr__(self) -> str:
-        extra = f", grad_fn={self.grad_fn!r}" if self.grad_fn else ""
-        extra += ", requires_grad=True" if self.requires_grad and not self.grad_fn else ""
-        return f"tensor({np.array2string(self.array, separator=', ')}{extra})"
+        """As torch prints it (str too): digits, widths, wrapping, suffixes."""
+        return printing.tensor_repr(self)  # manual/_parity/printing.py
 
     def __format__(self, spec: str) -> str:
-        """A 0-d tensor formats as its number (``f"{loss:.4f}"``), as in torch."""
-        engine.check_format(self, spec)
-        return format(self.item(), spec) if self.ndim == 0 else repr(self)
+        """A 0-d tensor formats as its number (``f"{loss:.4f}"``), as in torch; any other
+        tensor, and a Parameter, as an object: its str, refusing a format spec."""
+        if self.ndim == 0 and type(self) is Tensor:
+            return format(self.item(), spec)
+        return object.__format__(self, spec)
 
     def __iter__(self) -> Iterator[Tensor]:
         """The rows, each selected on its own (torch unbinds: one UnbindBackward0 node with an

@@ -13,7 +13,7 @@ kernel, the refusals of pointwise operations and reductions) in arithmetic.py.
 
 Reference: torch/csrc/autograd/saved_variable.cpp, engine.cpp and VariableTypeUtils.h
 (``check_inplace``: the messages), aten/src/ATen/ExpandUtils.cpp (``infer_size``),
-aten/src/ATen/TensorIterator.cpp (the in-place checks), torch/_tensor.py (``__format__``).
+aten/src/ATen/TensorIterator.cpp (the in-place checks).
 """
 
 from __future__ import annotations
@@ -125,12 +125,6 @@ def check_not_0d(t: Any, what: str) -> None:
     """len() of and iteration over a tensor need a first dim."""
     if t.ndim == 0:
         raise TypeError(f"{what} a 0-d tensor")
-
-
-def check_format(t: Any, spec: str) -> None:
-    """Only a 0-d tensor formats as a number; others take no format spec."""
-    if t.ndim != 0 and spec:
-        raise TypeError("unsupported format string passed to Tensor.__format__")
 
 
 def check_broadcast(a: tuple[int, ...], b: tuple[int, ...]) -> None:
