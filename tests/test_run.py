@@ -163,3 +163,18 @@ def test_an_attribute_torch_lacks_too_is_the_scripts_own_mistake(tmp_path, capsy
     script.write_text("import torch\nmodel = torch.nn.Linear(2, 2)\nmodel.wieght\n")
     assert run.run_script(script, []) == 1
     assert "AttributeError: 'Linear' object has no attribute 'wieght'" in capsys.readouterr().err
+
+
+def test_torch_functions_named_as_a_piece_module_are_torchs_functions(tmp_path, capsys):
+    """``manual.softmax`` is the lesson file; ``torch.softmax`` in a script is the function."""
+    from reference.debugging import run
+
+    script = tmp_path / "softmax.py"
+    script.write_text("import torch\nx = torch.tensor([[0.0, 0.0], [1.0, 1.0]])\n"
+                      "print(torch.softmax(x, dim=1).tolist(), torch.log_softmax(x, 1)[0, 0].item())\n"
+                      "w = torch.ones(1, 1, 1, 1)\n"
+                      "print(torch.conv2d(torch.ones(1, 1, 2, 2), w).sum().item())\n"
+                      "print(torch.conv_transpose2d(torch.ones(1, 1, 2, 2), w).sum().item())\n")
+    assert run.run_script(script, []) == 0
+    assert capsys.readouterr().out.split("\n")[:3] == [
+        "[[0.5, 0.5], [0.5, 0.5]] -0.6931471824645996", "4.0", "4.0"]

@@ -57,6 +57,11 @@ NAMESPACES = {
 }
 
 
+# torch's functions that share a name with a piece module of manual (``manual.softmax`` is the
+# lesson file): torch.X is torch.nn.functional.X for these, so the view hands out that one
+SAME_AS_FUNCTIONAL = frozenset({"softmax", "conv2d", "conv_transpose2d"})
+
+
 class ScriptStopError(Exception):
     """The script cannot go on on manual: one line for the user, exit status 2."""
 
@@ -93,6 +98,8 @@ class TorchView(types.ModuleType):
             raise MissingInManualError(child)
         value = getattr(self._namespace, name)
         if isinstance(value, types.ModuleType):  # a piece module, not one of torch's names
+            if self.__name__ == "torch" and name in SAME_AS_FUNCTIONAL:
+                return getattr(importlib.import_module("manual.nn.functional"), name)
             raise MissingInManualError(child)
         return value
 
