@@ -2,7 +2,9 @@
 
 Each time is measured in this one process with the same thread count for NumPy's BLAS and
 torch (``--threads``, default: every core), the sides taking turns (``--rounds``); the ratio
-is the median of the rounds' ratios, shown with the middle half of them.
+is the median of the rounds' ratios, shown with the middle half of them. The CNN script runs
+as a whole process per side, in turns, timed from start to exit (and its CPU time, user +
+sys, from the same runs): ``python`` for torch, ``dealias run`` for manual.
 Peak memory is measured in a fresh process per side (benchmarks/peak_memory.py).
 
     python benchmarks/bench.py              (make bench)
@@ -37,12 +39,14 @@ for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 THREADS = THREADS or os.environ["OMP_NUM_THREADS"]
 
 import platform  # noqa: E402
+import resource  # noqa: E402
 import statistics  # noqa: E402
 import subprocess  # noqa: E402
 import time  # noqa: E402
 from collections.abc import Callable  # noqa: E402
-from dataclasses import dataclass  # noqa: E402
+from dataclasses import dataclass, field  # noqa: E402
 from pathlib import Path  # noqa: E402
+from typing import NamedTuple  # noqa: E402
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
@@ -51,21 +55,23 @@ import manual  # noqa: E402
 from reference.debugging.models import _twin  # noqa: E402
 
 
-def paired_seconds(runs: dict[str, Callable[[], None]], rounds: int,
-                   number: int) -> dict[str, list[float]]:
+def paired_seconds(runs: dict[str, Callable[[], None]], rounds: int, number: int,
+                   warmup: bool = True) -> dict[str, list[float]]:
     """Seconds per call of each side, round by round.
 
     The sides take turns in the order A B B A A B ..., so a drift in the machine's speed falls
-    on both alike; each turn makes one untimed call, then times ``number`` calls. Between
-    turns a pause lets the other side's idle threads stop spinning (OpenBLAS's and OpenMP's
-    threads keep a core busy for a while after their last task).
+    on both alike; each turn makes one untimed call (unless not ``warmup``: a whole process
+    starts cold every time anyway), then times ``number`` calls. Between turns a pause lets
+    the other side's idle threads stop spinning (OpenBLAS's and OpenMP's threads keep a core
+    busy for a while after their last task).
     """
     seconds: dict[str, list[float]] = {side: [] for side in runs}
     order = list(runs)
     for round_ in range(rounds):
         for side in order if round_ % 2 == 0 else order[::-1]:
             time.sleep(PAUSE)
-            runs[side]()
+            if warmup:
+                runs[side]()
             start = time.perf_counter()
             for _ in range(number):
                 runs[side]()
@@ -133,11 +139,49 @@ def convolution(piece: str) -> Callable[[str], Callable[[], None]]:
     return build
 
 
+ROOT = Path(__file__).parents[1]
+CNN_SCRIPT = ROOT / "tests" / "scripts" / "mnist_cnn.py"
+CNN_ARGS = ("--epochs", "1", "--train-size", "2048", "--test-size", "512")
+
+
+@dataclass
+class Process:
+    """A command run to its exit per call; the CPU time (user + sys) of each run is kept."""
+
+    command: list[str]
+    cpu: list[float] = field(default_factory=list)
+
+    def __call__(self) -> None:
+        before = _children_cpu()
+        subprocess.run(self.command, check=True, stdout=subprocess.DEVNULL, cwd=ROOT)
+        self.cpu.append(_children_cpu() - before)
+
+
+def cnn_script(side: str) -> Process:
+    """The PyTorch MNIST example (tests/scripts/mnist_cnn.py: two convolutions, max-pooling,
+    dropout, two linear layers, Adadelta, StepLR) for one epoch of 2,048 synthetic images
+    and a test pass of 512, as a whole process: ``python SCRIPT`` for torch, ``dealias run
+    SCRIPT`` for manual."""
+    runner = ["-m", "reference", "run"] if side == "manual" else []
+    return Process([sys.executable, *runner, str(CNN_SCRIPT), *CNN_ARGS])
+
+
+class Workload(NamedTuple):
+    """What builds each side's call, the rounds, the calls timed per turn, and whether each
+    turn starts with an untimed call."""
+
+    build: Callable[[str], Callable[[], None]]
+    rounds: int
+    number: int
+    warmup: bool = True
+
+
 WORKLOADS = {
-    "thermometer loop, 5,000 epochs": (thermometer, 5, 1),
-    "MLP step (784-256-10, batch 128)": (mlp_step, 15, 20),
-    "conv2d forward + backward": (convolution("conv2d"), 15, 5),
-    "conv_transpose2d forward + backward": (convolution("conv_transpose2d"), 15, 5),
+    "thermometer loop, 5,000 epochs": Workload(thermometer, 5, 1),
+    "MLP step (784-256-10, batch 128)": Workload(mlp_step, 15, 20),
+    "conv2d forward + backward": Workload(convolution("conv2d"), 15, 5),
+    "conv_transpose2d forward + backward": Workload(convolution("conv_transpose2d"), 15, 5),
+    "CNN script (mnist_cnn.py), whole process": Workload(cnn_script, 5, 1, warmup=False),
 }
 
 
@@ -161,12 +205,18 @@ def main() -> int:
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     rows = []
-    for name, (build, rounds, number) in WORKLOADS.items():
-        seconds = paired_seconds({side: build(side) for side in ("manual", "torch")},
-                                 args.rounds or rounds, number)
-        rows.append(Row(name, seconds["manual"], seconds["torch"]))
-        print(f"{name:<40} manual {_time(rows[-1].manual):>9}  torch {_time(rows[-1].torch):>9}"
-              f"  ratio {rows[-1].ratio:.2f}x ({rows[-1].spread})", file=sys.stderr, flush=True)
+    for name, workload in WORKLOADS.items():
+        runs = {side: workload.build(side) for side in ("manual", "torch")}
+        seconds = paired_seconds(runs, args.rounds or workload.rounds, workload.number,
+                                 workload.warmup)
+        measured = [Row(name, seconds["manual"], seconds["torch"])]
+        if isinstance(runs["manual"], Process):  # the same runs' CPU time
+            measured.append(Row("  the same runs' CPU time (user + sys)", runs["manual"].cpu,
+                                runs["torch"].cpu))
+        for row in measured:
+            print(f"{row.name:<40} manual {_time(row.manual):>9}  torch {_time(row.torch):>9}"
+                  f"  ratio {row.ratio:.2f}x ({row.spread})", file=sys.stderr, flush=True)
+        rows += measured
     memory = {side: peak_memory(side) for side in ("manual", "torch")}
     machine = (f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
                f"{args.threads} threads, Python {platform.python_version()}, NumPy "
@@ -219,6 +269,12 @@ def _positive(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
     return value
+
+
+def _children_cpu() -> float:
+    """CPU seconds (user + sys) of the waited-for child processes so far."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _time(seconds: float) -> str:

@@ -36,8 +36,8 @@ and the right, as torch. An unbatched (C_in, H, W) input gives an unbatched outp
 1/sqrt(fan_in)) with fan_in = C_in/G kh kw, then b from the same range: the bits torch draws
 from the same seed (manual/init.py).
 
-im2col and col2im are in manual/_conv.py, shared with conv_transpose2d; torch's checks of
-the arguments in manual/_parity/conv.py.
+im2col, col2im and the products (over the whole batch at once where the bits allow) are in
+manual/_conv.py, shared with conv_transpose2d; torch's checks in manual/_parity/conv.py.
 
 Reference: torch/nn/modules/conv.py (``Conv2d``), torch/nn/functional.py (``conv2d``),
 aten/src/ATen/native/Convolution.cpp (``check_shape_forward``, ``_convolution_mode``),
@@ -48,7 +48,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from manual._conv import _Pair, col2im, grouped, im2col, out_size, tap_matrices, weight_matrix
+from manual._conv import _Pair, col2im, grouped, im2col, kernel_product, out_size, weight_gradient
 from manual._parity import conv as parity
 from manual.creation import empty
 from manual.graph import record
@@ -67,10 +67,10 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None,
     w = weight.array
     (n, _, h, w_in), kernel = x.shape, w.shape[2:]
     x_pad = np.pad(x, ((0, 0), (0, 0), *pads))                        # (1) (N, C_in, Hp, Wp)
-    cols = im2col(x_pad, kernel, stride, dilation, groups)            # (3) (N, G, K, Ho Wo)
+    cols = im2col(x_pad, w, stride, dilation, groups)                 # (3) (N, G, K, Ho Wo)
     h_out, w_out = out_size(x_pad.shape[2:], kernel, stride, dilation)  # (2)'s H_out, W_out
-    y = weight_matrix(w, groups) @ cols                               # (4) (N, G, C_out/G, Ho Wo)
-    y = y.reshape(n, w.shape[0], h_out, w_out)                        # (N, C_out, Ho, Wo)
+    y = kernel_product(w, cols)                                       # (4) (N, G, C_out/G, Ho Wo)
+    y = np.ascontiguousarray(y).reshape(n, w.shape[0], h_out, w_out)  # (N, C_out, Ho, Wo)
     if bias is not None:
         y += bias.array[:, None, None]                                # (4)
     padded = x_pad.shape[2:]                                          # (6)'s canvas: (Hp, Wp)
@@ -78,15 +78,16 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None,
     wants_dx = input.requires_grad  # a batch of images does not: torch skips (6) then too
 
     def derivative(dy):
-        dy_g = grouped(dy.reshape(y.shape), groups)                   # (N, G, C_out/G, Ho Wo)
+        dy = np.ascontiguousarray(dy.reshape(y.shape))                # (N, C_out, Ho, Wo)
+        dy_g = grouped(dy, w, groups)                                 # (N, G, C_out/G, Ho Wo)
         # (5) as dW's transpose: the same dot products, faster in OpenBLAS as K rows
-        dw_t = (cols @ dy_g.transpose(0, 1, 3, 2)).sum(axis=0)        # (5) (G, K, C_out/G)
+        dw_t = weight_gradient(cols, dy_g)                            # (5) (G, K, C_out/G)
         dw = dw_t.transpose(0, 2, 1).reshape(w.shape)                 # (C_out, C_in/G, kh, kw)
-        db = dy_g.sum(axis=(0, 3)).reshape(w.shape[0])                # (7) (C_out,)
+        per_group = dy.reshape(n, groups, w.shape[0] // groups, h_out * w_out)  # (N, G, ., Ho Wo)
+        db = per_group.sum(axis=(0, 3)).reshape(w.shape[0])           # (7) (C_out,)
         if not wants_dx:
             return None, dw, db
-        dx_pad = col2im(tap_matrices(w, groups), dy_g, (h_out, w_out), padded, stride,
-                        dilation)                                     # (6) (N, C_in, Hp, Wp)
+        dx_pad = col2im(w, dy_g, (h_out, w_out), padded, stride, dilation)  # (6) (N, C_in, Hp, Wp)
         (top, _), (left, _) = pads
         dx = dx_pad[:, :, top:top + h, left:left + w_in]              # (N, C_in, H, W)
         return dx.reshape(input.shape), dw, db

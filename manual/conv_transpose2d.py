@@ -51,7 +51,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from manual._conv import _Pair, col2im, grouped, im2col, tap_matrices, weight_matrix
+from manual._conv import _Pair, col2im, grouped, im2col, kernel_product, weight_gradient
 from manual._parity import conv as parity
 from manual.creation import empty
 from manual.graph import record
@@ -68,28 +68,26 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None,
     # torch's refusals, in its order; x as a batch (N, C_in, H, W), out_size (3)'s H_out, W_out
     x, stride, (ph, pw), out_size, dilation = parity.check_conv_transpose2d(
         input, weight, bias, stride, padding, output_padding, groups, dilation)
-    w = weight.array
-    (h, w_in), kernel = x.shape[2:], w.shape[2:]
-    x_g = grouped(x, groups)                                          # (N, G, C_in/G, H W)
+    w, (h, w_in) = weight.array, x.shape[2:]
+    x_g = grouped(x, w, groups)                                       # (N, G, C_in/G, H W)
     canvas_size = (out_size[0] + 2 * ph, out_size[1] + 2 * pw)        # (1) (H_c, W_c)
-    canvas = col2im(tap_matrices(w, groups), x_g, (h, w_in), canvas_size, stride,
-                    dilation)                                         # (4)-(5) = (2)
+    canvas = col2im(w, x_g, (h, w_in), canvas_size, stride, dilation)  # (4)-(5) = (2)
     y = canvas[:, :, ph:ph + out_size[0], pw:pw + out_size[1]]        # (3) (N, C_out, Ho, Wo)
     if bias is not None:
         y = y + bias.array.astype(x.dtype)[:, None, None]             # (3) b rounded to x's dtype
     stamped = [(m - 1) * s + d * (k - 1) + 1                          # canvas rows and columns
-               for m, s, d, k in zip((h, w_in), stride, dilation, kernel)]  # that x stamped
+               for m, s, d, k in zip((h, w_in), stride, dilation, w.shape[2:])]  # x stamped
 
     def derivative(dy):
         dy = dy.reshape(y.shape)                                      # (N, C_out, Ho, Wo)
         dy_pad = np.pad(dy, ((0, 0), (0, 0), (ph, ph), (pw, pw)))     # (N, C_out, Hc, Wc)
         dy_pad = dy_pad[:, :, :stamped[0], :stamped[1]]               # (N, C_out, Hc - a, Wc - a)
-        d_stamps = im2col(dy_pad, kernel, stride, dilation, groups)   # (6) (N, G, K, H W)
-        dx = weight_matrix(w, groups) @ d_stamps                      # (7) (N, G, C_in/G, H W)
-        dw_t = (d_stamps @ x_g.transpose(0, 1, 3, 2)).sum(axis=0)     # (8) (G, K, C_in/G)
+        d_stamps = im2col(dy_pad, w, stride, dilation, groups)        # (6) (N, G, K, H W)
+        dx = kernel_product(w, d_stamps)                              # (7) (N, G, C_in/G, H W)
+        dw_t = weight_gradient(d_stamps, x_g)                         # (8) (G, K, C_in/G)
         dw = dw_t.transpose(0, 2, 1).reshape(w.shape)                 # (C_in, C_out/G, kh, kw)
         db = dy.sum(axis=(0, 2, 3))                                   # (9) (C_out,)
-        return dx.reshape(input.shape), dw, db
+        return np.ascontiguousarray(dx).reshape(input.shape), dw, db  # (N, C_in, H, W)
 
     inputs = (input, weight) if bias is None else (input, weight, bias)
     out = y if input.ndim == 4 else y[0]

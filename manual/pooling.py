@@ -42,18 +42,17 @@ def max_pool2d(input: Tensor, kernel_size: _Size, stride: _Size | None = None,
     geo = parity.check_max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode,
                                   return_indices)  # torch's refusals; sizes as (h, w) pairs
     x, (h, w) = input.array, input.shape[-2:]
-    taps, inside, first, _ = parity.windows(geo, (h, w))             # (1) offsets (M, K)
-    planes = x.reshape(-1, h * w)                                    # (P, H W), P = N C
-    y, best = parity.max_start(x.dtype, len(planes), first)  # (P, M) each: -inf at each first tap
-    for k in range(taps.shape[1]):  # row-major, so a tie keeps the first
-        tap = np.take(planes, taps[:, k], axis=1)                    # (P, M)
-        take = inside[:, k] & ((tap > y) | np.isnan(tap))            # (2) larger, or NaN
-        np.copyto(y, tap, where=take)
-        np.copyto(best, k, where=take)                               # (2) the tap that holds y
+    taps, _, first, _ = parity.windows(geo, (h, w))                  # (1) offsets (M, K)
+    planes = x.reshape(-1, h, w)                                     # (P, H, W), P = N C
+    y, best = parity.max_start(x.dtype, first, geo.out, len(planes))  # (P, H_out, W_out) each
+    for k, tap in enumerate(parity.tap_planes(planes, geo)):  # row-major, so a tie keeps the first
+        take = (tap > y) | np.isnan(tap)                             # (2) larger, or NaN
+        y, best = parity.where(take, tap, y), parity.where(take, k, best)  # (2) y, and its tap
+    best = best.reshape(len(planes), len(taps))                      # (P, M)
     idx = np.take(taps, np.arange(len(taps)) * taps.shape[1] + best)  # (2) h W + w: (P, M)
 
     def derivative(dy: np.ndarray) -> tuple[np.ndarray]:
-        return (parity.add_into_zeros(dy.reshape(y.shape), idx, x.shape),)  # (3) dx[idx] += dy
+        return (parity.add_into_zeros(dy.reshape(idx.shape), idx, x.shape),)  # (3) dx[idx] += dy
 
     out = record(parity.MAX_NODE, y.reshape(x.shape[:-2] + geo.out), (input,), derivative,
                  saves=True, reads=(input,))

@@ -1,5 +1,5 @@
 """benchmarks/bench.py's bookkeeping (not its timings): the order in which the sides take
-turns, and how a table row reads the rounds."""
+turns, how a table row reads the rounds, and what the whole-process row runs and keeps."""
 
 import argparse
 import importlib.util
@@ -47,3 +47,28 @@ def test_counts_on_the_command_line_are_whole_numbers_of_at_least_1(bench):
     for bad in ("0", "-1", "x", "1.5"):
         with pytest.raises(argparse.ArgumentTypeError, match=repr(bad)):
             bench._positive(bad)
+
+
+def test_a_whole_process_takes_its_turns_with_no_untimed_run(bench, monkeypatch):
+    monkeypatch.setattr(bench, "PAUSE", 0)
+    calls = []
+    runs = {side: (lambda side=side: calls.append(side)) for side in ("manual", "torch")}
+    seconds = bench.paired_seconds(runs, rounds=3, number=1, warmup=False)
+    assert calls == ["manual", "torch", "torch", "manual", "manual", "torch"]
+    assert {side: len(times) for side, times in seconds.items()} == {"manual": 3, "torch": 3}
+
+
+def test_a_process_keeps_the_cpu_time_of_each_run(bench):
+    process = bench.Process([sys.executable, "-c", "sum(range(10**6))"])
+    process()
+    process()
+    assert len(process.cpu) == 2 and all(seconds > 0 for seconds in process.cpu)
+
+
+def test_the_cnn_script_runs_with_python_for_torch_and_dealias_run_for_manual(bench):
+    script = str(bench.CNN_SCRIPT)
+    assert bench.cnn_script("torch").command == [sys.executable, script, *bench.CNN_ARGS]
+    assert bench.cnn_script("manual").command == [sys.executable, "-m", "reference", "run",
+                                                  script, *bench.CNN_ARGS]
+    assert bench.CNN_SCRIPT.is_file()
+    assert not bench.WORKLOADS["CNN script (mnist_cnn.py), whole process"].warmup

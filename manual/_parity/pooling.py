@@ -33,6 +33,9 @@ Equation numbers are those of manual/pooling.py.
   (heap corruption). Refused here, with a RuntimeError that says so.
 * max's start (``windows``, ``max_start``): each window starts at -inf (the least integer for
   an integer x) with the index of its first tap inside x, so a window of -inf has that idx.
+  The scan reads each tap of every window as one strided view (``tap_planes``), copied; a tap
+  outside x reads -inf there (the least integer), which is never taken over the start; it
+  keeps the larger values by bit operations (``where``), np.where's result without its cost.
 * The order of the sums (``window_sums``, ``add_into_zeros``, ``scatter_windows``): (4) and
   (7) add each window's taps one by one from 0, row-major, in x's dtype; (3), (5) and (8)
   start dx at 0 and add each window's share in raster order, so where windows overlap the
@@ -70,6 +73,7 @@ from __future__ import annotations
 
 import math
 import operator
+from collections.abc import Iterator
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -188,12 +192,46 @@ def cells(out: Pair, size: Pair) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarr
     return taps, inside, (np.repeat(in_h.sum(1), out[1]), np.tile(in_w.sum(1), out[0]))
 
 
-def max_start(dtype: np.dtype, planes: int, first: np.ndarray) -> tuple[np.ndarray, ...]:
+def max_start(dtype: np.dtype, first: np.ndarray, out: Pair,
+              planes: int) -> tuple[np.ndarray, ...]:
     """Where torch's max starts each window of each plane: at -inf (the least integer for an
-    integer dtype), held by the window's first tap inside x; (P, M) each, the tap numbers
-    in the smallest dtype that holds them (the scan rewrites them often)."""
-    lowest = -np.inf if dtype.kind == "f" else np.iinfo(dtype).min
-    return np.full((planes, len(first)), lowest, dtype), np.tile(first, (planes, 1))
+    integer dtype), held by the window's first tap inside x; (P, H_out, W_out) each, the tap
+    numbers in the smallest dtype that holds them (the scan rewrites them often)."""
+    start = np.full((planes, len(first)), _lowest(dtype), dtype)
+    return start.reshape(planes, *out), np.tile(first, (planes, 1)).reshape(planes, *out)
+
+
+def tap_planes(planes: np.ndarray, geometry: Geometry) -> Iterator[np.ndarray]:
+    """(1) tap (u, v) of every window of the planes (P, H, W), as (P, H_out, W_out), the taps
+    row-major: a strided view of the planes, copied. Where windows reach past x (padding,
+    ceil_mode), the planes are read from a copy bordered with the lowest value (-inf, or the
+    least integer): (2) never takes it over the window's start, just as it never takes a tap
+    outside x."""
+    (kh, kw), (sh, sw), (ph, pw), (dh, dw), (h_out, w_out) = geometry
+    p, h, w = planes.shape
+    bottom = max(sh * (h_out - 1) + dh * (kh - 1) + 1 - ph - h, 0)    # rows past x
+    right = max(sw * (w_out - 1) + dw * (kw - 1) + 1 - pw - w, 0)     # columns past x
+    if ph or pw or bottom or right:
+        bordered = np.full((p, ph + h + bottom, pw + w + right), _lowest(planes.dtype),
+                           planes.dtype)
+        bordered[:, ph:ph + h, pw:pw + w] = planes
+        planes = bordered
+    for u, v in np.ndindex(kh, kw):
+        yield np.ascontiguousarray(planes[:, dh * u:dh * u + sh * (h_out - 1) + 1:sh,
+                                          dw * v:dw * v + sw * (w_out - 1) + 1:sw])
+
+
+def where(condition: np.ndarray, new: np.ndarray | int, old: np.ndarray) -> np.ndarray:
+    """np.where(condition, new, old), bit for bit, computed on the bits: np.where and copyto's
+    where= take a branch per element, mispredicted about half the time where the condition
+    is as irregular as a max-scan's (on the MNIST example's pooling, 30 times slower)."""
+    if old.dtype.itemsize not in (1, 2, 4, 8):  # no unsigned type to read the bits as
+        return np.where(condition, new, old)
+    bits = np.dtype(f"u{old.dtype.itemsize}")
+    mask = condition.astype(bits)
+    np.negative(mask, out=mask)                                       # all ones where taken
+    o, n = old.view(bits), np.asarray(new, old.dtype).view(bits)
+    return (o ^ ((o ^ n) & mask)).view(old.dtype)
 
 
 @np.errstate(invalid="ignore", over="ignore")  # inf - inf is NaN, silently as in torch
@@ -287,6 +325,11 @@ def extra_repr(module: Any, *names: str) -> str:
 
 
 # -- the windows --------------------------------------------------------------------------------
+
+def _lowest(dtype: np.dtype) -> float | int:
+    """Below every value of the dtype, or equal to the least: -inf, or the least integer."""
+    return -np.inf if dtype.kind == "f" else np.iinfo(dtype).min
+
 
 def _along(geometry: Geometry, axis: int, n: int) -> tuple[np.ndarray, np.ndarray]:
     """(1) along one axis: tap u of window i reads s i - p + d u; is it inside x? (out, k)."""
