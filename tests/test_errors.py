@@ -9,6 +9,8 @@ JSON file beside each module: a change of wording is a change to that file.
 
 from __future__ import annotations
 
+import os
+import re
 from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any
@@ -38,7 +40,10 @@ def test_refused_like_torch(call: Callable[[SimpleNamespace], Any], words: tuple
 @pytest.mark.parametrize(("call", "case"), [(c[0], c[2]) for c in CASES],
                          ids=[c[2] for c in CASES])
 def test_the_message_is_the_reviewed_one(call: Callable[[SimpleNamespace], Any], case: str):
-    assert str(raised(call, MANUAL)) == MESSAGES[case]
+    message = str(raised(call, MANUAL))
+    if "MUTANT_UNDER_TEST" in os.environ:  # Python's own TypeError names mutmut's copy of the
+        message = re.sub(r"\bx_(\w+?)__mutmut_(?:orig|\d+)\(", r"\1(", message)  # function
+    assert message == MESSAGES[case]
 
 
 def test_catalog_size():
