@@ -67,13 +67,24 @@ def normwise(x: Any) -> np.ndarray:
     (infinities and NaNs must match exactly; as a scale they would make any other gap an
     infinite number of ULPs)."""
     x = to_numpy(x)
-    finite = np.abs(x[np.isfinite(x)]) if x.dtype.kind == "f" else np.abs(x)
-    return np.full(x.shape, finite.max() if finite.size else 0, dtype=x.dtype)
+    return np.full(x.shape, largest_finite(x), dtype=x.dtype)
+
+
+def largest_finite(x: np.ndarray) -> float:
+    """The largest finite magnitude in ``x`` (0 when it has none)."""
+    magnitude = np.abs(x)
+    if magnitude.size == 0:
+        return 0.0
+    largest = magnitude.max()
+    if x.dtype.kind == "f" and not np.isfinite(largest):
+        finite = magnitude[np.isfinite(magnitude)]
+        largest = finite.max() if finite.size else 0
+    return float(largest)
 
 
 def distance(actual: Any, expected: Any, scale: Any = None) -> Distance:
     """Compare two results of one shape; ULPs are of ``scale`` (a same-shaped array of
-    magnitudes) when given, else of ``expected`` itself."""
+    magnitudes, or one magnitude for every element) when given, else of ``expected``."""
     a, e = to_numpy(actual), to_numpy(expected)
     if a.shape != e.shape:
         raise ValueError(f"shapes differ: {a.shape} and {e.shape}")

@@ -5,9 +5,12 @@ from __future__ import annotations
 import functools
 import warnings
 
+import hypothesis.extra.numpy as hnp
 import numpy as np
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import manual
 import manual.sgd
@@ -201,3 +204,26 @@ def test_path_scales_add_up_how_far_each_parameter_travelled():
         optimizer.step()
     np.testing.assert_array_equal(scale, [3.0, 1.0])
     np.testing.assert_array_equal(p.detach().numpy(), [-1.0, -1.0])
+
+
+@settings(max_examples=300)
+@given(data=st.data(), dtype=st.sampled_from([f32, f64]), n=st.integers(0, 12),
+       zero_scale=st.booleans())
+def test_lockstep_largest_ulps_is_distances_max_ulp(data, dtype, n, zero_scale):
+    """lockstep's shortcut for one scale gives distance()'s max_ulp exactly: nearby values,
+    NaNs, infinities, signed zeros, and a scale of zero (quotients past float64's range)."""
+    from reference.lockstep import _largest_ulps
+
+    values = hnp.arrays(dtype, n, elements=st.floats(width=32 if dtype is f32 else 64))
+    y = data.draw(values)
+    x = y.copy()
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # distance's nanmax of only NaNs
+        for i in data.draw(st.lists(st.integers(0, max(n - 1, 0)), max_size=3)) if n else []:
+            x[i] = data.draw(st.sampled_from([np.nextafter(y[i], dtype(np.inf)),
+                                              y[i] * dtype(1.001), dtype(np.nan),
+                                              dtype(-np.inf), dtype(-0.0)]))
+        finite = np.abs(y[np.isfinite(y)])
+        scale = np.asarray(0 if zero_scale or not finite.size else finite.max(), dtype)
+        want = distance(x, y, scale).max_ulp
+        assert _largest_ulps(x, y, scale) == want

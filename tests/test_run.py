@@ -171,10 +171,36 @@ def test_torch_functions_named_as_a_piece_module_are_torchs_functions(tmp_path, 
 
     script = tmp_path / "softmax.py"
     script.write_text("import torch\nx = torch.tensor([[0.0, 0.0], [1.0, 1.0]])\n"
-                      "print(torch.softmax(x, dim=1).tolist(), torch.log_softmax(x, 1)[0, 0].item())\n"
+                      "print(torch.softmax(x, dim=1).tolist(),\n"
+                      "      torch.log_softmax(x, 1)[0, 0].item())\n"
                       "w = torch.ones(1, 1, 1, 1)\n"
                       "print(torch.conv2d(torch.ones(1, 1, 2, 2), w).sum().item())\n"
                       "print(torch.conv_transpose2d(torch.ones(1, 1, 2, 2), w).sum().item())\n")
     assert run.run_script(script, []) == 0
     assert capsys.readouterr().out.split("\n")[:3] == [
         "[[0.5, 0.5], [0.5, 0.5]] -0.6931471824645996", "4.0", "4.0"]
+
+
+def test_run_compare_names_the_step_where_the_engines_part(tmp_path):
+    """A script that computes something else on manual from its third step on (a stand-in
+    for a wrong twin): --compare stops there, naming the step, the stage and the tensor."""
+    script = tmp_path / "parts.py"
+    script.write_text(
+        "import torch\n"
+        "on_manual = type(torch.zeros(1)).__module__.startswith('manual')\n"
+        "torch.manual_seed(0)\n"
+        "model = torch.nn.Linear(3, 1)\n"
+        "opt = torch.optim.SGD(model.parameters(), lr=0.1)\n"
+        "x, y = torch.randn(8, 3), torch.randn(8, 1)\n"
+        "for step in range(1, 6):\n"
+        "    opt.zero_grad()\n"
+        "    loss = ((model(x) - y) ** 2).mean()\n"
+        "    if on_manual and step >= 3:\n"
+        "        loss = loss * 1.001\n"
+        "    loss.backward()\n"
+        "    opt.step()\n")
+    result = subprocess.run([sys.executable, "-m", "reference", "run", "--compare", str(script)],
+                            cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "the engines part: step 3, loss: loss 0" in " ".join(result.stdout.split())
+    assert "every step agrees" not in result.stdout

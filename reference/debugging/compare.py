@@ -19,13 +19,14 @@ stage, the tensor, the index and both values), 2 when the script cannot run on m
 from __future__ import annotations
 
 import os
+import pickle
 import queue
 import subprocess
 import sys
 import tempfile
 import threading
 from dataclasses import dataclass, field
-from multiprocessing.connection import Connection, wait
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +35,7 @@ from rich.console import Console
 from rich.table import Table
 
 from reference.debugging.run import ScriptStopError
-from reference.debugging.worker import STAGES
+from reference.debugging.worker import RELAY, STAGES
 from reference.lockstep import Divergence, compare
 from reference.tolerances import tolerance
 
@@ -57,6 +58,10 @@ def start(engine: str, script: str, args: list[str], seed: int, limit: int,
     read, write = os.pipe()
     env = dict(os.environ, DEALIAS_LOCKSTEP_OUT=str(write), DEALIAS_LOCKSTEP_SEED=str(seed),
                DEALIAS_LOCKSTEP_STEPS=str(limit or 0))
+    if engine != "torch":  # the engines run at once: manual's BLAS takes half the cores, so
+        # that the two do not wait on each other's threads (OpenBLAS's threads spin, and a
+        # product waits for its slowest thread); each entry's sum is the same on any count
+        env.setdefault("OPENBLAS_NUM_THREADS", str(max(1, (os.cpu_count() or 2) // 2)))
     fds = [write]
     if inbox is not None:
         env["DEALIAS_LOCKSTEP_IN"] = str(inbox)
@@ -81,15 +86,38 @@ class Relay:
         self.thread = threading.Thread(target=self._run, daemon=True)
         self.thread.start()
 
-    def send(self, message: Any) -> None:
+    def send(self, message: bytes | None) -> None:
+        """A state as the torch worker pickled it; None ends the relay."""
         self.queue.put(message)
 
     def _run(self) -> None:
         while (message := self.queue.get()) is not None:
             try:
-                self.pipe.send(message)
+                self.pipe.send_bytes(message)
             except (BrokenPipeError, OSError):
                 return
+
+
+def read_reports(worker: Worker, relay: Relay, reports: queue.Queue) -> threading.Thread:
+    """A thread that drains ``worker``'s pipe as fast as it writes (a worker never waits on
+    this process's comparisons): torch's states go to the relay as they came, still pickled;
+    every other report goes to ``reports`` as (worker, report), and (worker, None) at the end."""
+
+    def drain() -> None:
+        while True:
+            try:
+                raw = worker.reports.recv_bytes()
+            except (EOFError, OSError):
+                reports.put((worker, None))
+                return
+            if raw.startswith(RELAY):
+                relay.send(raw[len(RELAY):])
+            else:
+                reports.put((worker, pickle.loads(raw)))
+
+    thread = threading.Thread(target=drain, daemon=True)
+    thread.start()
+    return thread
 
 
 @dataclass
@@ -127,24 +155,20 @@ def compare_script(script: str, args: list[str], steps: int | None = None,
 def _collect(workers: list[Worker], relay: Relay, outcome: Outcome, on_row: Any) -> None:
     torch_side, manual_side = workers[0], workers[1]
     free = workers[2] if len(workers) > 2 else None
+    reports: queue.Queue = queue.Queue()
+    for worker in workers:
+        read_reports(worker, relay, reports)
     step, history, free_history = 1, {}, {}
-    while True:
-        live = {w.reports: w for w in workers if w.ended is None}
-        if not live:
-            return
-        for pipe in wait(list(live)):
-            worker = live[pipe]
-            try:
-                kind, number, payload = pipe.recv()
-            except EOFError:
-                worker.ended = ("crash", len(worker.steps), None)
-                continue
-            if kind == "state":
-                relay.send((number, payload))
-            elif kind == "step":
-                worker.steps[number] = payload
-            else:
-                worker.ended = (kind, number, payload)
+    while any(worker.ended is None for worker in workers):
+        worker, report = reports.get()
+        if report is None:
+            worker.ended = worker.ended or ("crash", len(worker.steps), None)
+            continue
+        kind, number, payload = report
+        if kind == "step":
+            worker.steps[number] = payload
+        else:
+            worker.ended = (kind, number, payload)
         while step in torch_side.steps and step in manual_side.steps and (
                 free is None or step in free.steps or free.ended):
             gaps, outcome.divergence = _compare_step(step, torch_side.steps[step],
@@ -154,8 +178,8 @@ def _collect(workers: list[Worker], relay: Relay, outcome: Outcome, on_row: Any)
             outcome.rows.append((step, gaps, drift))
             if on_row:
                 on_row(step, gaps, drift)
-            for worker in workers:
-                worker.steps.pop(step, None)
+            for side in workers:
+                side.steps.pop(step, None)
             if outcome.divergence:
                 return
             step += 1

@@ -125,27 +125,26 @@ class TorchEngine(Engine):
     def run(self, script: str, args: list[str], watch: Any) -> int:
         from torch.nn.modules import module
         from torch.optim import optimizer
-        from torch.overrides import TorchFunctionMode
 
-        torch = self.lib
+        tensor_backward = self.lib.Tensor.backward
 
-        class Backward(TorchFunctionMode):
-            def __torch_function__(self, func, types, args=(), kwargs=None):
-                if func is torch.Tensor.backward:
-                    watch.on_backward(args[0])
-                    out = func(*args, **(kwargs or {}))
-                    watch.after_backward(args[0])
-                    return out
-                return func(*args, **(kwargs or {}))
+        def backward(tensor: Any, *args: Any, **kwargs: Any) -> Any:
+            # Tensor.backward for the run: torch has no global backward hook, and a
+            # TorchFunctionMode would put Python in front of every operation of the script
+            watch.on_backward(tensor)
+            out = tensor_backward(tensor, *args, **kwargs)
+            watch.after_backward(tensor)
+            return out
 
         handles = [module.register_module_forward_pre_hook(watch.before_forward),
                    module.register_module_forward_hook(watch.after_forward),
                    optimizer.register_optimizer_step_pre_hook(watch.before_step),
                    optimizer.register_optimizer_step_post_hook(watch.after_step)]
+        self.lib.Tensor.backward = backward
         try:
-            with Backward():
-                return _run_as_python(script, args, watch)
+            return _run_as_python(script, args, watch)
         finally:
+            self.lib.Tensor.backward = tensor_backward
             for handle in handles:
                 handle.remove()
 

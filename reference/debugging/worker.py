@@ -27,6 +27,7 @@ free-running drift.
 from __future__ import annotations
 
 import os
+import pickle
 import random
 import sys
 from multiprocessing.connection import Connection
@@ -35,6 +36,7 @@ from typing import Any
 import numpy as np
 
 STAGES = ("forward", "loss", "grads", "params", "state")
+RELAY = b"relay:"  # a report that begins so is torch's state, for the manual worker
 
 
 class Watch:
@@ -126,7 +128,8 @@ class Watch:
         self.syncs += 1
         if self.engine.name == "torch":
             snapshot = self.engine.snapshot(self.trained(), self.optimizers, grads)
-            self.out.send(("state", self.syncs, (point, snapshot)))
+            # for the manual side: tagged, so the coordinator passes it on without unpickling
+            self.out.send_bytes(RELAY + pickle.dumps((self.syncs, (point, snapshot)), -1))
         elif self.forced and self.inbox is not None:
             number, (their_point, snapshot) = self.inbox.recv()
             if number != self.syncs or their_point != point:
