@@ -9,7 +9,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt
 
-.PHONY: demo test lint mutation clean bench doctor-bench
+.PHONY: demo test lint mutation mutation-report clean bench doctor-bench
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,9 @@ mutation: $(VENV)/.dev-installed
 	k = s["killed"] + s["timeout"]; \
 	n = k + s["survived"] + s["no_tests"] + s["suspicious"] + s["segfault"]; \
 	print(f"mutation score: {k} of {n} mutants run killed, {100 * k / max(n, 1):.1f}%")'
+
+mutation-report: $(VENV)/.dev-installed
+	$(PY) docs/mutation_report.py
 
 lint: $(VENV)/.test-installed
 	$(VENV)/bin/ruff check .

@@ -9,6 +9,8 @@ import ast
 import tomllib
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -41,3 +43,23 @@ def test_the_check_sees_a_folder_left_out(tmp_path):
     test.write_text('PATH = ROOT / "benchmarks" / "bench.py"\nimport reference.cli\n')
     assert _folders_named(test, {"benchmarks", "reference", "docs"}) == {"benchmarks",
                                                                          "reference"}
+
+
+def test_the_report_scores_each_module_and_counts_what_has_not_run(tmp_path, capsys):
+    pytest.importorskip("mutmut")
+    import importlib.util
+    import json
+
+    spec = importlib.util.spec_from_file_location("report", ROOT / "docs" / "mutation_report.py")
+    report = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(report)
+    (tmp_path / "manual" / "_parity").mkdir(parents=True)
+    codes = {"sgd.py": [1, 1, 1, 0, None], "_parity/rounding.py": [1, 36, 33, None, None]}
+    for name, exits in codes.items():
+        (tmp_path / "manual" / f"{name}.meta").write_text(json.dumps(
+            {"exit_code_by_key": {f"m{i}": code for i, code in enumerate(exits)}}))
+    report.main(str(tmp_path))
+    rows = capsys.readouterr().out.splitlines()[2:]
+    assert rows == ["| `_parity/rounding.py` | 5 | 3 | 2 | 0 | 1 | 66.7% |",
+                    "| `sgd.py` | 5 | 4 | 3 | 1 | 0 | 75.0% |",
+                    "| `all of manual/` | 10 | 7 | 5 | 1 | 1 | 71.4% |"]
