@@ -434,3 +434,45 @@ def test_other_exponents_forward_as_torch(exponent):
     a = np.random.default_rng(3).uniform(0.5, 8, 1000).astype(np.float32)
     assert_twins_agree("forward", "libm", manual.tensor(a) ** exponent,
                        torch.tensor(a) ** exponent)
+
+
+@settings(max_examples=200)
+@given(st.data())
+def test_matmul_refuses_mismatched_sizes_in_torchs_words(data):
+    """A product whose inner sizes differ, of any dims from 1 to 4, batches broadcast or of
+    one, either operand wanting a gradient: the same exception and message as torch's, worded
+    by the path torch takes (dot, mv, mm after folding or squeezing a batch of one, bmm)."""
+    da, db = data.draw(st.integers(1, 4)), data.draw(st.integers(1, 4))
+    batch = data.draw(st.lists(st.integers(0, 3), min_size=2, max_size=2))
+    k = data.draw(st.integers(1, 4))
+    k2 = data.draw(st.integers(1, 4).filter(lambda v: v != k))
+    n, m = data.draw(st.integers(0, 3)), data.draw(st.integers(0, 3))
+
+    def shape(ndim: int, matrix: tuple[int, int], inner: int) -> tuple[int, ...]:
+        if ndim == 1:
+            return (inner,)
+        return (*(data.draw(st.sampled_from([batch[i], 1])) for i in range(ndim - 2)),
+                *matrix)
+
+    sa, sb = shape(da, (n, k), k), shape(db, (k2, m), k2)
+    assert_same_refusal(sa, sb, (data.draw(st.booleans()), data.draw(st.booleans())))
+
+
+@pytest.mark.parametrize(("sa", "sb", "grads"), [
+    ((2, 3, 1), (1, 2, 0), (False, True)),  # b's batch of one squeezed: mm of a folded
+    ((1, 3, 2), (2, 4, 5), (True, False)),  # a's batch of one squeezed: b.mT folded
+    ((2, 3, 1), (1, 2, 4), (False, False)),  # nothing wants a gradient: bmm, broadcast
+    ((3,), (2, 4, 5), (False, False)),  # a vector times a batch
+])
+def test_matmul_refuses_a_batch_of_one_by_the_path_torch_takes(sa, sb, grads):
+    assert_same_refusal(sa, sb, grads)
+
+
+def assert_same_refusal(sa: tuple, sb: tuple, grads: tuple[bool, bool]) -> None:
+    def refusal(lib):
+        a, b = (lib.zeros(s, requires_grad=g) for s, g in zip((sa, sb), grads))
+        with pytest.raises(Exception) as raised:
+            lib.matmul(a, b)
+        return type(raised.value).__name__, str(raised.value)
+
+    assert refusal(manual) == refusal(torch), (sa, sb, grads)

@@ -324,7 +324,7 @@ def _shape_message(a: Any, b: Any, k: int, k2: int, m: int, n: int) -> str:
     if b.ndim == 1:
         rows = math.prod(a.shape[:-1])
         return f"size mismatch, got input ({rows}), mat ({rows}x{k}), vec ({k2})"
-    if b.ndim == 2:
+    if _dims(a, b)[1] == 2:  # a matrix, or a batch of one squeezed to it (_dims)
         return (f"mat1 and mat2 shapes cannot be multiplied ({math.prod(a.shape[:-1])}x{k} "
                 f"and {k2}x{m})")
     if _folds_right(a, b):  # the batch of b.mT, folded, times a.t() (or a)
