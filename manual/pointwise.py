@@ -149,6 +149,7 @@ def pow(input: Operand, exponent: Operand) -> Tensor:  # noqa: A001 (torch's nam
         return rpow(exponent, input)
     if isinstance(exponent, Tensor):
         return _pow_tensor(input, exponent)
+    arithmetic.check_operand(exponent, "pow")          # a number (t ** "a" is refused)
     arithmetic.check_integer_power(input.dtype, exponent)
     a = cast(input, dtypes.result_dtype(input, exponent))  # an int to 2.5 is float32
     base = a.array

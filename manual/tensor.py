@@ -364,46 +364,47 @@ class Tensor:
 from manual import blas, comparison, indexing, pointwise, reduction  # noqa: E402
 
 
-def _eq(self: Tensor, other: Any) -> Tensor | bool:
-    return False if other is None else comparison.eq(self, other)
-
-
-def _ne(self: Tensor, other: Any) -> Tensor | bool:
-    return True if other is None else comparison.ne(self, other)
-
-
 def _where(self: Tensor, condition: Tensor, other: Any) -> Tensor:
     return pointwise.where(condition, self, other)  # torch: x.where(c, y) is where(c, x, y)
 
 
-Tensor.__add__ = Tensor.__radd__ = Tensor.add = pointwise.add
-Tensor.__sub__, Tensor.sub, Tensor.__rsub__ = pointwise.sub, pointwise.sub, pointwise.rsub
-Tensor.__mul__ = Tensor.__rmul__ = Tensor.mul = pointwise.mul
-Tensor.__truediv__ = Tensor.div = Tensor.true_divide = pointwise.div
-Tensor.__rtruediv__ = pointwise.rdiv
+Tensor.add, Tensor.sub, Tensor.mul = pointwise.add, pointwise.sub, pointwise.mul
+Tensor.div = Tensor.true_divide = pointwise.div
 Tensor.__neg__ = Tensor.neg = pointwise.neg
-Tensor.__pow__ = Tensor.pow = pointwise.pow
-Tensor.__rpow__ = pointwise.rpow
+Tensor.pow = pointwise.pow
 Tensor.__abs__ = Tensor.abs = pointwise.abs
 Tensor.reciprocal, Tensor.exp, Tensor.log = pointwise.reciprocal, pointwise.exp, pointwise.log
 Tensor.sqrt, Tensor.tanh, Tensor.sigmoid = pointwise.sqrt, pointwise.tanh, pointwise.sigmoid
 Tensor.sin, Tensor.cos, Tensor.relu = pointwise.sin, pointwise.cos, pointwise.relu
 Tensor.clamp = Tensor.clip = pointwise.clamp
 Tensor.where = _where
-Tensor.__eq__, Tensor.__ne__, Tensor.eq, Tensor.ne = _eq, _ne, comparison.eq, comparison.ne
-Tensor.__lt__ = Tensor.lt = comparison.lt
-Tensor.__le__ = Tensor.le = comparison.le
-Tensor.__gt__ = Tensor.gt = comparison.gt
-Tensor.__ge__ = Tensor.ge = comparison.ge
-Tensor.__and__ = Tensor.__rand__ = Tensor.bitwise_and = comparison.bitwise_and
-Tensor.__or__ = Tensor.__ror__ = Tensor.bitwise_or = comparison.bitwise_or
-Tensor.__xor__ = Tensor.__rxor__ = Tensor.bitwise_xor = comparison.bitwise_xor
+Tensor.eq, Tensor.ne, Tensor.lt = comparison.eq, comparison.ne, comparison.lt
+Tensor.le, Tensor.gt, Tensor.ge = comparison.le, comparison.gt, comparison.ge
+Tensor.bitwise_and, Tensor.bitwise_or = comparison.bitwise_and, comparison.bitwise_or
+Tensor.bitwise_xor = comparison.bitwise_xor
 Tensor.__invert__ = Tensor.bitwise_not = comparison.bitwise_not
-Tensor.__floordiv__ = Tensor.floor_divide = comparison.floor_divide
-Tensor.__rfloordiv__ = comparison.rfloor_divide
-Tensor.__mod__ = Tensor.remainder = comparison.remainder
-Tensor.__rmod__ = comparison.rremainder
-Tensor.__matmul__ = Tensor.matmul = blas.matmul
+Tensor.floor_divide, Tensor.remainder = comparison.floor_divide, comparison.remainder
+Tensor.matmul = blas.matmul
+
+# the operators: t + u is add(t, u), u + t is add(t, u) too (radd), ...; an operand the
+# operation refuses makes the operator NotImplemented, as torch's (engine.operator)
+for _names, _operation in (
+        (("__add__", "__radd__"), pointwise.add), (("__sub__",), pointwise.sub),
+        (("__rsub__",), pointwise.rsub), (("__mul__", "__rmul__"), pointwise.mul),
+        (("__truediv__",), pointwise.div), (("__rtruediv__",), pointwise.rdiv),
+        (("__pow__",), pointwise.pow), (("__rpow__",), pointwise.rpow),
+        (("__eq__",), comparison.eq), (("__ne__",), comparison.ne),
+        (("__lt__",), comparison.lt), (("__le__",), comparison.le),
+        (("__gt__",), comparison.gt), (("__ge__",), comparison.ge),
+        (("__and__", "__rand__"), comparison.bitwise_and),
+        (("__or__", "__ror__"), comparison.bitwise_or),
+        (("__xor__", "__rxor__"), comparison.bitwise_xor),
+        (("__floordiv__",), comparison.floor_divide),
+        (("__rfloordiv__",), comparison.rfloor_divide),
+        (("__mod__",), comparison.remainder), (("__rmod__",), comparison.rremainder),
+        (("__matmul__",), blas.matmul)):
+    for _name in _names:
+        setattr(Tensor, _name, engine.operator(_operation))
 Tensor.mm = blas.mm
 Tensor.sum, Tensor.mean = reduction.sum, reduction.mean
 Tensor.max, Tensor.min = reduction.max, reduction.min

@@ -24,7 +24,8 @@ CALLS = [("uniform_", {"a": -0.5, "b": 0.25}), ("normal_", {"mean": 1.0, "std": 
          ("xavier_uniform_", {}), ("xavier_normal_", {"gain": 2.0}),
          ("kaiming_uniform_", {}), ("kaiming_uniform_", {"a": math.sqrt(5)}),
          ("kaiming_normal_", {"mode": "fan_out", "nonlinearity": "relu"}),
-         ("kaiming_normal_", {"nonlinearity": "tanh"}), ("constant_", {"val": 3.5}),
+         ("kaiming_normal_", {"nonlinearity": "tanh"}), ("kaiming_normal_", {}),
+         ("constant_", {"val": 3.5}),
          ("ones_", {}), ("zeros_", {})]
 
 

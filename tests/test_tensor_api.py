@@ -16,6 +16,7 @@ values.
 
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 import numpy as np
@@ -366,6 +367,28 @@ def test_comparisons_match_torch(pair, op, scaled):
     assert not m.requires_grad and m.dtype == np.bool_
     if not op.isalpha():  # the operators, reflected: 2 < x is x > 2
         assert_exact(f"b {op} a", f(sides[0][1], sides[0][0]), f(sides[1][1], sides[1][0]))
+
+
+OPERATORS = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv,
+             "**": operator.pow, "//": operator.floordiv, "%": operator.mod,
+             "@": operator.matmul, "&": operator.and_, "|": operator.or_, "^": operator.xor,
+             "==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le,
+             ">": operator.gt, ">=": operator.ge}
+
+
+@pytest.mark.parametrize("op", sorted(OPERATORS))
+@pytest.mark.parametrize("other", ["a", None, [1.0, 2.0], (1,), object()],
+                         ids=["str", "None", "list", "tuple", "object"])
+def test_an_operator_with_an_operand_that_is_not_a_tensor_is_pythons_as_in_torch(op, other):
+    """t OP u and u OP t, u neither a tensor nor a number: torch's operators return
+    NotImplemented, so Python words the error ("unsupported operand type(s) for +: 'Tensor'
+    and 'str'"), == and != compare identity, and str * t asks t for an index."""
+    f = OPERATORS[op]
+    sides = [[outcome(f, lib.ones(2), other), outcome(f, other, lib.ones(2))] for lib in LIBS]
+    for (m_value, m_error), (t_value, t_error) in zip(*sides):
+        assert type(m_error) is type(t_error) and str(m_error) == str(t_error)
+        if t_error is None:  # == and != (identity), str % t (a mapping: the string)
+            assert m_value == t_value and type(m_value) is type(t_value)
 
 
 # -- logic and integer-style division ----------------------------------------------------------

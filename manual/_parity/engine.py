@@ -250,3 +250,22 @@ def to_arguments(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, An
         elif not isinstance(arg, (bool, int, float)):  # non_blocking, copy by position
             where = arg
     return where, dtype
+
+
+def operator(function: Any) -> Any:
+    """``t OP u`` as torch binds its operators: when the operation refuses the operand with a
+    TypeError (``t + "a"``, ``t < None``), the operator returns NotImplemented, so Python
+    tries the other operand's side and then words the error itself ("unsupported operand
+    type(s) for +: 'Tensor' and 'str'"), and ``==``/``!=`` fall back to identity (False,
+    True). torch: TypeError_to_NotImplemented_ in torch/csrc/autograd/python_variable_methods.cpp,
+    _handle_torch_function_and_wrap_type_error_to_not_implemented in torch/_tensor.py."""
+
+    def bound(self: Any, other: Any) -> Any:
+        try:
+            return function(self, other)
+        except TypeError:
+            return NotImplemented
+
+    bound.__name__, bound.__qualname__, bound.__doc__ = (function.__name__, function.__qualname__,
+                                                         function.__doc__)
+    return bound
