@@ -194,6 +194,14 @@ def test_module_state_and_calls_as_torch(options):
     with manual.no_grad(), torch.no_grad():  # a sparse gradient is torch's only (see below)
         _same_bits("y", m(manual.tensor(i)).array, t(torch.tensor(i)))
     _same_bits("weight after", m.weight.array, t.weight)
+    if m.weight.requires_grad and not kwargs.get("sparse"):  # the module's options reach
+        dy = np.arange(12, dtype=dtype).reshape(2, 2, 3)      # the gradient too
+        m(manual.tensor(i)).backward(manual.tensor(dy))
+        t(torch.tensor(i)).backward(torch.tensor(dy))
+        _same_bits("weight.grad", m.weight.grad.array, t.weight.grad)
+    elif kwargs.get("sparse"):
+        with pytest.raises(NotImplementedError, match="sparse"):
+            m(manual.tensor(i))
 
 
 def test_from_pretrained_holds_the_table_frozen_unless_told():

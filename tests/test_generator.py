@@ -64,6 +64,7 @@ def test_randint_is_torchs_on_both_sides_of_2_to_the_28(seed, bounds, shape):
         side.manual_seed(seed)
     _same_bits(mg.randint(low, low + span, shape).array, tg.randint(low, low + span, shape))
     _same_bits(mg.randint(span, shape).array, tg.randint(span, shape))
+    _same_bits(mg.randint(span, size=shape).array, tg.randint(span, size=shape))
     _same_state()
 
 

@@ -115,8 +115,12 @@ def test_to_cpu_float_double_and_apply_as_torch():
         model = build(lib)
         assert model.to("cpu") is model and model.cpu() is model
         assert model.to(lib.device("cpu")) is model
+        kept = [str(p.dtype).replace("torch.", "") for p in model.parameters()]
+        assert model.to(lib.float64) is model and model.to("cpu", lib.float32) is model
+        cast = [str(p.dtype).replace("torch.", "") for p in model.parameters()]
         model.double()
         dtypes = [str(p.dtype).replace("torch.", "") for p in model.parameters()]
+        assert kept == cast == ["float32"] * 5
         model.float()
         seen = []
         model.apply(lambda m, seen=seen: seen.append(type(m).__name__))

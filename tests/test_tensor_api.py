@@ -1106,3 +1106,74 @@ def test_fuzz_creation(name, args, dtype):
         return getattr(lib, name)(*args, **options)
 
     assert_same_outcome("exact", call)
+
+
+# -- small forms the loops use -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("form", ["function", "method"])
+def test_mm_is_the_product_with_torchs_gradients_and_node(form):
+    """torch.mm(a, b) and a.mm(b): products of small integers are exact on both sides."""
+    sides = []
+    for lib in LIBS:
+        a = lib.tensor([[1.0, 2.0, -3.0], [3.0, 4.0, 0.5]], requires_grad=True)
+        b = lib.tensor([[0.5, 2.0], [-1.0, 1.0], [2.0, 0.0]], requires_grad=True)
+        y = lib.mm(a, b) if form == "function" else a.mm(b)
+        y.backward(lib.tensor([[1.0, -2.0], [0.5, 3.0]]))
+        node = y.grad_fn.name() if lib is manual else type(y.grad_fn).__name__
+        sides.append((y, a.grad, b.grad, node))
+    for label, m, t in zip(("y", "da", "db"), sides[0][:3], sides[1][:3]):
+        assert_exact(label, m, t)
+    assert sides[0][3] == sides[1][3] == "MmBackward0"
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("name", ["max", "min"])
+def test_the_extreme_of_a_whole_tensor_shares_its_gradient_among_ties(name, dtype):
+    """x.max() / x.min() with no dim: the value, and d/dx split evenly among the elements
+    that tie for it, in x's dtype (torch's evenly_distribute_backward)."""
+    sides = []
+    for lib in LIBS:
+        x = lib.tensor([[3.0, -1.0, 2.0], [-1.0, 3.0, 0.0]], dtype=getattr(lib, dtype),
+                       requires_grad=True)
+        y = getattr(x, name)()
+        y.backward(lib.tensor(6.0, dtype=getattr(lib, dtype)))
+        sides.append((y, x.grad))
+    assert_exact("value", sides[0][0], sides[1][0])
+    assert_exact("dx", sides[0][1], sides[1][1])
+
+
+@pytest.mark.parametrize("name", ["sin", "cos", "sqrt", "exp", "log"])
+def test_specials_give_nan_and_inf_silently_as_torch(name):
+    """sin(inf), sqrt(-1), log(0): NaN or inf, with no warning (RuntimeWarnings are errors in
+    the tests), where torch puts them."""
+    values = [np.inf, -np.inf, np.nan, -1.0, 0.0, -0.0]
+    m, t = (getattr(lib.tensor(values), name)() for lib in LIBS)
+    m_special, t_special = (~np.isfinite(to_numpy(v)) for v in (m, t))
+    assert np.array_equal(m_special, t_special)
+    assert np.array_equal(np.isnan(to_numpy(m)), np.isnan(to_numpy(t)))
+
+
+@pytest.mark.parametrize("name", ["sin", "cos", "sqrt", "exp", "tanh", "sigmoid"])
+def test_an_input_changed_in_place_after_use_is_refused_at_backward(name):
+    """The operations that save their input (or output) for the derivative: changing it in
+    place afterwards makes backward refuse, as torch's version counter does."""
+    for lib in LIBS:
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        z = x * 1
+        y = getattr(z, name)()
+        (z if name in ("sin", "cos") else y).add_(1)  # what the derivative reads
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            y.sum().backward()
+
+
+@pytest.mark.parametrize("name", ["sin", "cos", "sqrt", "exp", "tanh", "sigmoid", "max", "min"])
+def test_a_second_backward_through_saved_tensors_is_refused(name):
+    """Operations whose derivative reads saved tensors free them after backward: a second
+    backward through them needs retain_graph=True, in manual as in torch."""
+    for lib in LIBS:
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        y = getattr(x, name)().sum()
+        y.backward()
+        with pytest.raises(RuntimeError, match="backward through the graph a second time"):
+            y.backward()
