@@ -63,3 +63,27 @@ def test_the_report_scores_each_module_and_counts_what_has_not_run(tmp_path, cap
     assert rows == ["| `_parity/rounding.py` | 5 | 3 | 2 | 0 | 1 | 66.7% |",
                     "| `sgd.py` | 5 | 4 | 3 | 1 | 0 | 75.0% |",
                     "| `all of manual/` | 10 | 7 | 5 | 1 | 1 | 71.4% |"]
+
+
+def test_functions_run_only_at_import_are_left_unmutated():
+    """A function of manual/ called only at the top level of its own module runs once, when
+    mutmut imports the project before forking per mutant: its mutants would never run. Each
+    such function is in do_not_mutate_patterns, and nothing else is."""
+    import re
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["mutmut"]
+    patterns = [re.compile(p) for p in config["do_not_mutate_patterns"]]
+    at_import = set()
+    for path in sorted((ROOT / "manual").rglob("*.py")):
+        tree = ast.parse(path.read_text())
+        defined = {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
+        inside, top = set(), set()
+        for node in tree.body:
+            calls = {n.func.id for n in ast.walk(node)
+                     if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
+            (inside if isinstance(node, (ast.FunctionDef, ast.ClassDef)) else top).update(calls)
+        at_import |= (defined & top) - inside
+    excluded = {name for name in at_import
+                if any(p.search(f"def {name}(") for p in patterns)}
+    assert excluded == at_import, f"run only at import, yet mutated: {at_import - excluded}"
+    assert len(at_import) == sum(len(p.pattern.split("|")) for p in patterns)
