@@ -180,6 +180,17 @@ def test_global_average_of_large_planes(dtype, n, side):
         assert_twins_match(sides, "AsStridedBackward1" if nhwc else "MeanBackward1")
 
 
+@pytest.mark.parametrize("dtype", FLOAT_DTYPES)
+@pytest.mark.parametrize("channels", [3, 4, 5, 8, 9, 16, 17, 33, 40, 70])
+def test_global_average_channels_last_across_the_vector_widths(dtype, channels):
+    # channels_last sums the channels in blocks of 4 vectors, then vectors, then one at a
+    # time (4 at a time below one vector): every block size and remainder, to the bit
+    x = (np.random.default_rng(channels).standard_normal((2, channels, 13, 11)) * 100)
+    sides = run_twins(lambda t: M.adaptive_avg_pool2d(t, 1),
+                      lambda t: T.adaptive_avg_pool2d(t, 1), x.astype(dtype), nhwc=True)
+    assert_twins_match(sides, "AsStridedBackward1")
+
+
 @pytest.mark.parametrize(("x", "call", "expected"), [
     (np.float32([[[-1e-45]]]), lambda ns, t: ns.avg_pool2d(t, 1, divisor_override=8),
      "+0.0: 0 + (-0.0)"),

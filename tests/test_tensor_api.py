@@ -501,16 +501,29 @@ UNARY = {
     "** 2.5, -1.5": ((lambda lib, x: x**2.5, lambda lib, x: lib.pow(x, -1.5)), 0.5, 8, "libm",
                      "libm_product"),
     "** 4": ((lambda lib, x: x.pow(4),), -4, 4, "libm", "exact"),
-    "number ** x": ((lambda lib, x: 2**x, lambda lib, x: 2.5**x, lambda lib, x: lib.pow(2, x)),
-                    -8, 8, "libm", "libm_product"),
+    "number ** x": ((lambda lib, x: 2**x, lambda lib, x: 2.5**x, lambda lib, x: lib.pow(2, x),
+                     lambda lib, x: 0.5**x), -8, 8, "libm", "libm_product"),
     "number - x": ((lambda lib, x: 1.5 - x, lambda lib, x: 2 - x), -8, 8, "exact", "exact"),
     "number / x": ((lambda lib, x: 3 / x, lambda lib, x: 0.1 / x), 0.5, 8, "exact", "exact"),
     "number * x, + x": ((lambda lib, x: 2 * x, lambda lib, x: 0.5 + x), -8, 8, "exact",
                         "exact"),
     "casts": ((lambda lib, x: x.float(), lambda lib, x: x.double(),
                lambda lib, x: x.to(lib.float64), lambda lib, x: x.to(lib.zeros(1)),
-               lambda lib, x: x.type(lib.float32)), -8, 8, "exact", "exact"),
+               lambda lib, x: x.type(lib.float32), lambda lib, x: x.to(dtype=lib.float64),
+               lambda lib, x: x.to(device="cpu", dtype=lib.float64),
+               lambda lib, x: x.to("cpu", lib.float64)), -8, 8, "exact", "exact"),
 }
+
+
+@pytest.mark.parametrize("base", [0.0, -0.0, -2.0, 1.0, 0.5, 3])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_a_number_to_a_tensor_power_at_its_corners(base, dtype):
+    """c ** x and its gradient c^x ln c where c is 0 (ln c = -inf: 0 where x > 0, NaN where
+    x <= 0 ... as torch masks it), negative (NaN but at integer x), 1 (ln c = 0) or below 1."""
+    x = np.array([-2.0, -1.5, -0.0, 0.0, 0.5, 1.0, 3.0], dtype)
+    grad = np.array([1.0, -2.0, 0.5, 3.0, -1.0, 2.0, 0.25], dtype)
+    sides = run(lambda lib, t: base ** t, [x], grad)
+    assert_twins("number ** x", sides, "libm", "libm_product")
 
 
 def _teacher_forced_gradient(name: str, x: np.ndarray, y: np.ndarray, grad: np.ndarray):
@@ -1177,3 +1190,13 @@ def test_a_second_backward_through_saved_tensors_is_refused(name):
         y.backward()
         with pytest.raises(RuntimeError, match="backward through the graph a second time"):
             y.backward()
+
+
+def test_to_takes_device_and_dtype_by_keyword_as_torch():
+    for lib in LIBS:
+        x = lib.ones(2)
+        assert x.to(dtype=lib.float64).dtype == lib.float64
+        assert x.to(device="cpu", dtype=lib.float64).dtype == lib.float64
+        assert x.to(device="cpu") is x
+        with pytest.raises(AssertionError, match="Torch not compiled with CUDA enabled"):
+            x.to(device="cuda")
