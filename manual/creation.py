@@ -36,7 +36,7 @@ from manual.device import check_device
 from manual.tensor import Tensor
 
 
-def tensor(data: Any, dtype: Any = None, device: Any = None,
+def tensor(data: Any, *, dtype: Any = None, device: Any = None,
            requires_grad: bool = False) -> Tensor:
     """(1) A new leaf tensor with a copy of ``data``, typed as ``torch.tensor`` types it."""
     check_device(device)

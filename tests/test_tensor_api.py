@@ -1200,3 +1200,30 @@ def test_to_takes_device_and_dtype_by_keyword_as_torch():
         assert x.to(device="cpu") is x
         with pytest.raises(AssertionError, match="Torch not compiled with CUDA enabled"):
             x.to(device="cuda")
+
+
+DATA = {
+    "ragged": [[1, 2], [3]], "list-for-number": [1, [2]], "number-for-list": [[1, 2], 3],
+    "str-in-list": [1.0, "a"], "str-in-nested": [[1, 2], "a"], "str-alone-in-list": ["1.5"],
+    "str": "ab", "bytes-in-list": [b"ab", b"cd"], "None-in-list": [1, None], "None": None,
+    "dict": {1: 2}, "empty": [], "empty-rows": [[], []], "empty-then-row": [[], [1]],
+    "ranges": [range(2), (3, 4)], "bools-and-floats": [True, 2.0], "bool-rows": [[True], [False]],
+    "numpy-scalars": [np.float64(1.5), np.int32(2)], "nested-str": [[1.0], ["a"]],
+    "numpy-int32": [np.int32(1), np.int32(2)], "numpy-small-ints": [np.uint8(1), np.int8(2)],
+    "numpy-float64-rows": [[np.float64(1)], [2.0]], "bool-and-int": [True, 2],
+}
+
+
+@pytest.mark.parametrize("dtype", [None, "float32", "int64"])
+@pytest.mark.parametrize("name", sorted(DATA))
+def test_tensor_reads_data_or_refuses_it_as_torch(name, dtype):
+    """torch.tensor(data): the same values, dtype and shape, or the same exception and
+    message, torch's steps in its order (the shape from the first elements, the dtype from
+    all of them, then each element stored)."""
+    sides = []
+    for lib in LIBS:
+        made, error = outcome(lambda lib=lib: lib.tensor(DATA[name],
+                                                          dtype=dtype and getattr(lib, dtype)))
+        sides.append((type(error).__name__, str(error)) if error else
+                     (str(made.dtype).replace("torch.", ""), tuple(made.shape), made.tolist()))
+    assert sides[0] == sides[1]

@@ -30,7 +30,9 @@ aten/src/ATen/native/RangeFactories.cpp (``arange_out``), torch/csrc/utils/tenso
 
 from __future__ import annotations
 
+import collections.abc
 import math
+import numbers
 from typing import Any
 
 import numpy as np
@@ -133,48 +135,90 @@ def check_size(size: tuple[int, ...], name: str = "") -> tuple[int, ...]:
 
 def array_of(data: Any, dtype: Any) -> np.ndarray:
     """torch.tensor's reading of ``data``: numbers, bools and nested sequences of them, not
-    strings; a ragged nesting refused as torch refuses it."""
+    strings. Numbers nested evenly are read at once; anything else goes through torch's
+    steps, for its refusals in its order (internal_new_from_data):
+
+    1. the shape, from the first element at each depth (compute_sizes: a string is a
+       sequence there, so a string inside a list nests without end, "too many dimensions");
+    2. without a dtype, one inferred from every element (infer_scalar_type: a string is a
+       TypeError, what is neither a number nor a sequence a RuntimeError);
+    3. each element stored where the shape wants it (recursive_store: a ragged nesting, a
+       number where a sequence should be, or a non-number where a number should be),
+       skipped when the shape holds no element."""
+    if isinstance(data, (str, bytes)):
+        raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
     try:
         array = np.array(data, dtype=dtype)
-    except ValueError:  # a ragged nesting: NumPy's words, then torch's
-        _check_nesting(data, _nested_shape(data), 0, isinstance(_first_number(data), float))
-        raise
-    if array.dtype.kind in "USO":
-        raise TypeError(f"new(): invalid data type '{_python_type(array)}'")
+        plain = array if dtype is None else np.array(data)  # what the data holds, undtyped
+    except (ValueError, TypeError):
+        array = plain = None
+    if plain is not None and plain.dtype.kind in "biuf":
+        return array
+    if isinstance(data, np.ndarray):  # of strings or objects
+        raise TypeError(f"new(): invalid data type '{_python_type(data)}'")
+    sizes = _compute_sizes(data)                                       # 1.
+    kind = _infer_kind(data) if dtype is None else np.dtype(dtype).kind  # 2.
+    if math.prod(sizes) == 0:
+        return np.empty(sizes, dtype or {"f": np.float32, "b": np.bool_}.get(kind, np.int64))
+    _store(data, sizes, 0, kind == "f")                                # 3.
+    if array is None:  # what torch reads and NumPy does not: bytes, as their integers
+        array = np.array(_as_lists(data), dtype or {"f": np.float32}.get(kind, np.int64))
     return array
 
 
-def _nested_shape(data: Any) -> list[int]:
-    """The shape torch infers: from the first element at each depth."""
-    shape = []
-    while isinstance(data, (list, tuple)):
-        shape.append(len(data))
-        data = data[0] if data else None
-    return shape
+def _as_lists(data: Any) -> Any:
+    if isinstance(data, collections.abc.Sequence):
+        return [_as_lists(item) for item in data]
+    return data
 
 
-def _check_nesting(data: Any, shape: list[int], dim: int, floating: bool) -> None:
-    """Each element where torch's inferred shape wants it: a sequence of the inferred
-    length down to the last dim, a number there."""
-    if dim == len(shape):
-        if isinstance(data, (list, tuple)):
+def _compute_sizes(data: Any) -> list[int]:
+    sizes = []
+    while isinstance(data, collections.abc.Sequence):
+        sizes.append(len(data))
+        if len(sizes) > 128:
+            raise ValueError(f"too many dimensions '{type(data).__name__}'")
+        if not data:
+            break
+        data = data[0]
+    return sizes
+
+
+def _infer_kind(data: Any) -> str:
+    """torch's infer_scalar_type, every element depth first: the kind of the promoted type
+    ("f" over "i" over "b"), or its refusal."""
+    if isinstance(data, (str, bytes)):
+        raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
+    if _is_number(data) or isinstance(data, np.ndarray):
+        kind = np.asarray(data).dtype.kind
+        return "i" if kind == "u" else kind
+    if not isinstance(data, collections.abc.Sequence):
+        raise RuntimeError(f"Could not infer dtype of {type(data).__name__}")
+    kinds = {_infer_kind(item) for item in data}
+    return next((k for k in "fib" if k in kinds), "f")  # an empty sequence: the default
+
+
+def _is_number(data: Any) -> bool:
+    """A number, a NumPy scalar or a tensor (of one element, as torch stores it)."""
+    return isinstance(data, (numbers.Number, np.generic)) or hasattr(data, "array")
+
+
+def _store(data: Any, sizes: list[int], dim: int, floating: bool) -> None:
+    """Each element where the shape wants it: a sequence of that length down to the last
+    dim, a number there."""
+    if dim == len(sizes):
+        if not _is_number(data):
             name = type(data).__name__
             raise TypeError(f"must be real number, not {name}" if floating else
                             f"'{name}' object cannot be interpreted as an integer")
         return
-    if not isinstance(data, (list, tuple)):
+    if not isinstance(data, collections.abc.Sequence):
         raise TypeError("not a sequence")
-    if len(data) != shape[dim]:
-        raise ValueError(f"expected sequence of length {shape[dim]} at dim {dim} (got "
+    if len(data) != sizes[dim]:
+        raise ValueError(f"expected sequence of length {sizes[dim]} at dim {dim} (got "
                          f"{len(data)})")
     for item in data:
-        _check_nesting(item, shape, dim + 1, floating)
-
-
-def _first_number(data: Any) -> Any:
-    while isinstance(data, (list, tuple)) and data:
-        data = data[0]
-    return data
+        _store(item, sizes, dim + 1, floating)
 
 
 def _python_type(array: np.ndarray) -> str:

@@ -78,15 +78,34 @@ def casts_down(result: Any, out: Any) -> bool:
 
 
 def default_dtype(data: Any) -> np.dtype | None:
-    """torch.tensor's inference: NumPy keeps its dtype; Python numbers map as torch maps them
-    (floats to float32, ints to int64, bools to bool)."""
+    """torch.tensor's inference (infer_scalar_type): a NumPy array or scalar keeps its dtype
+    (None here: NumPy's own), Python numbers map as torch maps them (floats to float32, ints
+    to int64, bools to bool), a sequence takes its elements' promoted type, NumPy scalars'
+    and tensors' own among them, an empty one float32. None too for data torch refuses
+    (_parity/creation.py refuses it in torch's words)."""
     if isinstance(data, (np.ndarray, np.generic)):
         return None
-    try:
-        kind = np.asarray(data).dtype.kind
-    except ValueError:  # a ragged nesting, which torch.tensor refuses (_parity/creation.py)
+    return _inferred(data)
+
+
+def _inferred(data: Any) -> np.dtype | None:
+    if isinstance(data, (np.ndarray, np.generic)) or hasattr(data, "array"):
+        return np.asarray(data).dtype
+    if isinstance(data, (bool, int, float)):
+        return _NUMBER_DTYPES[np.asarray(data).dtype.kind]
+    if not isinstance(data, (list, tuple, range)):
         return None
-    return _NUMBER_DTYPES.get(kind)
+    types = set(map(type, data))  # the common lists at once: Python numbers only
+    if types <= {int, float, bool} and (types <= {bool} or bool not in types):
+        return _NUMBER_DTYPES["f" if float in types or not types else
+                              "i" if int in types else "b"]
+    found = None
+    for item in data:
+        dtype = _inferred(item)
+        if dtype is None:
+            return None
+        found = dtype if found is None else promote(found, dtype)
+    return found
 
 
 def sum_dtype(dtype: np.dtype) -> np.dtype:
