@@ -131,3 +131,19 @@ def test_the_norm_of_every_length_is_torchs_bits(dtype):
                 mine = np.asarray(vector_norm(x, q))
                 theirs = torch.linalg.vector_norm(torch.from_numpy(x), q).numpy()
                 assert mine.tobytes() == theirs.tobytes(), (n, q)
+
+
+@pytest.mark.parametrize("norm_type", [2.0, 1.0, math.inf])
+@pytest.mark.parametrize(("dtype", "size", "value"), [
+    (np.float32, 20, 3e38), (np.float32, 2, 3e38), (np.float32, 20, 1e30),
+    (np.float64, 9, 1e300), (np.float64, 2, 1.7e308)])
+def test_a_norm_past_the_dtypes_range_is_inf_silently_as_torch(norm_type, dtype, size, value):
+    """Finite gradients whose norm overflows: the total is inf and every gradient becomes 0,
+    with no warning (RuntimeWarnings are errors in the tests)."""
+    g = np.full(size, value, dtype)
+    out = []
+    for lib, side in ((manual, mc), (torch, tc)):
+        params = _params(lib, [g])
+        out.append((np.asarray(side.clip_grad_norm_(params, 1.0, norm_type)).tobytes(),
+                    np.asarray(params[0].grad).tobytes()))
+    assert out[0] == out[1]

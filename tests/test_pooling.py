@@ -180,6 +180,15 @@ def test_global_average_of_large_planes(dtype, n, side):
         assert_twins_match(sides, "AsStridedBackward1" if nhwc else "MeanBackward1")
 
 
+@pytest.mark.parametrize("nhwc", [False, True])
+def test_global_average_of_a_plane_of_a_million_values(nhwc):
+    # past 2^20 values a row, the cascade of torch's sum kernel flushes every 2^5 steps
+    x = (np.random.default_rng(5).standard_normal((1, 1, 1025, 1024)) * 100).astype(np.float32)
+    sides = run_twins(lambda t: M.adaptive_avg_pool2d(t, 1),
+                      lambda t: T.adaptive_avg_pool2d(t, 1), x, nhwc)
+    assert_twins_match(sides, "AsStridedBackward1" if nhwc else "MeanBackward1")
+
+
 @pytest.mark.parametrize("dtype", FLOAT_DTYPES)
 @pytest.mark.parametrize("channels", [3, 4, 5, 8, 9, 16, 17, 33, 40, 70])
 def test_global_average_channels_last_across_the_vector_widths(dtype, channels):

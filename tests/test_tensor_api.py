@@ -1227,3 +1227,19 @@ def test_tensor_reads_data_or_refuses_it_as_torch(name, dtype):
         sides.append((type(error).__name__, str(error)) if error else
                      (str(made.dtype).replace("torch.", ""), tuple(made.shape), made.tolist()))
     assert sides[0] == sides[1]
+
+
+@pytest.mark.parametrize(("name", "call"), [
+    ("int ** negative int", lambda lib: lib.tensor([2, -2, 3, 0, 1, -1]) **
+     lib.tensor([-1, 3, 2, 0, -2, -3])),  # 1 / x^n truncated: 0, but 1 and -1 stay
+    ("negative int ** odd and even", lambda lib: lib.tensor([-2, -3, -1]) ** lib.tensor([2, 3, 4])),
+    ("where(c)", lambda lib: lib.where(lib.tensor([[0, 1], [2, 0]]) > 0)),
+    ("float // 0", lambda lib: lib.tensor([1.0, -1.0, 0.0]) // lib.tensor([0.0, -0.0, 0.0])),
+    ("float // 0.0", lambda lib: lib.tensor([1.0, -1.0, 0.0]) // 0.0),
+])
+def test_integer_powers_where_and_division_by_zero_as_torch(name, call):
+    """Values to the bit (NaN where torch's NaN), with no NumPy warning."""
+    m, t = (call(lib) for lib in LIBS)
+    for m_part, t_part in zip(m if isinstance(m, tuple) else (m,), t if isinstance(t, tuple)
+                              else (t,)):
+        assert_exact(name, m_part, t_part)

@@ -51,6 +51,7 @@ def gradients(parameters: Any, value: bool = False) -> list[Any]:
     return grads
 
 
+@np.errstate(over="ignore")  # a norm past the dtype's range is inf, silently, as torch's
 def vector_norm(x: np.ndarray, norm_type: float) -> Any:
     """torch's q-norm of all of x's elements, rounded as its CPU kernel rounds."""
     v = np.ascontiguousarray(x).reshape(-1)

@@ -305,7 +305,8 @@ def mean(input: Tensor) -> Tensor:
 def sum_hw(x: np.ndarray) -> np.ndarray:
     """torch's sum over the last two dims, in its kernel's order, keeping them as 1s."""
     h, w = x.shape[-2:]
-    if _channels_last(x):  # C contiguous: each image's (H W, C) reduced over its rows
+    if _channels_last(x) and x.shape[1] > 1:  # each image's (H W, C) reduced over its rows
+        # (one channel: torch's reduction drops the size-1 dim and sees contiguous rows)
         images = x.transpose(0, 2, 3, 1).reshape(x.shape[0], h * w, x.shape[1])
         total = _outer_sum(images)                                     # (N, C)
     else:
