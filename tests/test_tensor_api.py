@@ -1243,3 +1243,18 @@ def test_integer_powers_where_and_division_by_zero_as_torch(name, call):
     for m_part, t_part in zip(m if isinstance(m, tuple) else (m,), t if isinstance(t, tuple)
                               else (t,)):
         assert_exact(name, m_part, t_part)
+
+
+def test_clamp_between_tensor_bounds_gives_each_its_gradient_as_torch():
+    """x below, inside, above and at the bounds, min equal to max and min above max: the
+    output's gradient goes to x inside, to min where x is below it (and min < max), to max
+    where x is above it or max < min, ties included."""
+    got = []
+    for lib in LIBS:
+        x = lib.tensor([0.5, 1.0, 2.0, 3.0, 4.0, 0.0, 1.5], requires_grad=True)
+        lo = lib.tensor([1.0, 1.0, 2.5, 3.0, 1.0, 2.0, 1.0], requires_grad=True)
+        hi = lib.tensor([1.0, 0.5, 2.0, 3.0, 2.0, 1.0, 2.0], requires_grad=True)
+        y = x.clamp(lo, hi)
+        y.backward(lib.tensor([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0]))
+        got.append([to_numpy(t).tolist() for t in (y, x.grad, lo.grad, hi.grad)])
+    assert got[0] == got[1]
