@@ -1258,3 +1258,18 @@ def test_clamp_between_tensor_bounds_gives_each_its_gradient_as_torch():
         y.backward(lib.tensor([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0]))
         got.append([to_numpy(t).tolist() for t in (y, x.grad, lo.grad, hi.grad)])
     assert got[0] == got[1]
+
+
+@pytest.mark.parametrize("bounds", [("a",), ("a", 1.0), (1.0, "a"), ("zeros", "a"), (None, "a"),
+                                    ([1.0],), ("zeros", 1), (1, "ones"), (None, None)],
+                         ids=str)
+def test_clamp_refuses_bounds_in_the_words_of_torchs_argument_parser(bounds):
+    """t.clamp(min, max) by position: a tensor with a number, or anything neither, is
+    refused with the overloads torch's parser lists (marked, after two arguments)."""
+    errors = []
+    for lib in LIBS:
+        args = [lib.zeros(2) if b == "zeros" else lib.ones(2) if b == "ones" else b
+                for b in bounds]
+        _, error = outcome(lambda lib=lib, args=args: lib.ones(2).clamp(*args))
+        errors.append((type(error), str(error)))
+    assert errors[0] == errors[1] and errors[0][0] in (TypeError, RuntimeError)

@@ -166,6 +166,21 @@ def check_alpha(dtype: np.dtype, alpha: Any) -> None:
 
 
 def check_clamp(low: Any, high: Any) -> None:
+    """Bounds that are tensors, numbers or None, not both None; torch's argument parser
+    refuses a mix of a tensor and a number, or anything else, in the words it uses for
+    t.clamp(min, max) given by position (after one argument it lists the two overloads,
+    after two it marks both arguments under each)."""
+    bounds = [low] if high is None else [low, high]
+    tensors = [hasattr(b, "array") for b in bounds if b is not None]
+    numbers_ = all(b is None or isinstance(b, (numbers.Number, np.generic)) or
+                   hasattr(b, "array") for b in bounds)
+    if not numbers_ or (any(tensors) and not all(tensors)):
+        got = ", ".join(type(b).__name__ for b in bounds)
+        why = ("" if len(bounds) == 1 else "\n      didn't match because some of the arguments "
+               f"have invalid types: ({', '.join(f'!{type(b).__name__}!' for b in bounds)})")
+        raise TypeError(f"clamp() received an invalid combination of arguments - got ({got}), "
+                        f"but expected one of:\n * (Tensor min = None, Tensor max = None){why}"
+                        f"\n * (Number min = None, Number max = None){why}\n")
     if low is None and high is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
 
@@ -175,11 +190,6 @@ def check_clamp_kernel(dtype: np.dtype, low: Any, high: Any) -> None:
     bound (torch's clamp_min and clamp_max: maximum and minimum)."""
     given = [bound for bound in (low, high) if bound is not None]
     tensors = [hasattr(bound, "array") for bound in given]
-    if any(tensors) and not all(tensors):
-        raise TypeError("clamp() received an invalid combination of arguments - got "
-                        f"({', '.join(type(b).__name__ for b in given)}), but expected one of: "
-                        "(Tensor min = None, Tensor max = None), (Number min = None, Number max "
-                        "= None)")
     if dtype.kind == "b" and (len(given) == 2 or not any(tensors)):
         kernel = ("clamp_cpu" if all(tensors) else "clamp_scalar_cpu" if len(given) == 2 else
                   "clamp_min_scalar_cpu" if low is not None else "clamp_max_scalar_cpu")
