@@ -2,9 +2,10 @@
 
 A snapshot is a dict of named NumPy arrays (``"fc1.weight.grad"``, ``"loss"``). Two
 snapshots of the same stage are compared name by name, normwise (in ULPs of the largest
-magnitude in the tensor, or the largest it has had in the run so far: an honest loop
-differs by summation order, relative to the scale of its tensor, not to a possibly tiny
-element), each held to the "trace" tolerance of reference/tolerances.py. The first tensor
+magnitude in the tensor, or the largest it has had in the run so far, and for a gradient at
+least the largest gradient of its module: an honest loop differs by summation order,
+relative to the scale of the terms it adds, not to a possibly tiny element), each held to
+the "trace" tolerance of reference/tolerances.py. The first tensor
 further apart than that is the divergence: its step, stage, name, index and both values.
 
 Used by ``dealias trace`` (reference/debugging/trace.py: the built-in models, in one
@@ -48,11 +49,12 @@ def compare(step: int, stage: str, snap_a: dict[str, np.ndarray],
     """The largest normwise distance of a stage, and a divergence if one goes past.
 
     ``history`` (kept by the caller across steps, updated here) holds each tensor's largest
-    magnitude so far; the scale is that or today's, whichever is larger. A gradient summed
+    magnitude so far; the scale is that or today's, whichever is larger, and for a gradient
+    at least its module's largest gradient (``_module_floors``). A gradient summed
     over many terms that cancel, near the end of training, is small while the error of its
     sum stays a fraction of its terms: measured against its own tiny values an honest
     gradient would look wrong; against the largest it has been, it does not."""
-    largest = 0.0
+    largest, floors = 0.0, _module_floors(snap_b)
     for name in sorted(set(snap_a) | set(snap_b)):
         if name not in snap_a or name not in snap_b:
             missing = Distance(np.inf, np.inf, np.inf, (), np.nan, np.nan)
@@ -67,7 +69,7 @@ def compare(step: int, stage: str, snap_a: dict[str, np.ndarray],
             gap = Distance(np.inf, np.inf, np.inf, (), np.nan, np.nan)
             return np.inf, Divergence(step, stage, f"{name} (shapes {x.shape} and {y.shape})",
                                       (), np.nan, np.nan, gap, tol)
-        magnitude = largest_finite(y)  # normwise: one scale for every element
+        magnitude = max(largest_finite(y), floors.get(name, 0.0))  # one scale for them all
         if history is not None:
             key = f"{stage}/{name}"
             magnitude = history[key] = max(history.get(key, 0.0), magnitude)
@@ -79,6 +81,23 @@ def compare(step: int, stage: str, snap_a: dict[str, np.ndarray],
             return largest, Divergence(step, stage, name, gap.index, gap.actual, gap.expected,
                                        gap, tol)
     return largest, None
+
+
+def _module_floors(snapshot: dict[str, np.ndarray]) -> dict[str, float]:
+    """A gradient's least scale: the largest gradient of its module (the tensors named
+    MODULE.*.grad). A bias that feeds batch norm has a gradient of zero by cancellation,
+    left as the rounding noise of its sum; the terms of that sum are the module's upstream
+    gradient, which its weight's gradient reflects, so the noise is measured against that
+    and not against itself."""
+    def module(name: str) -> str:
+        return name[:-len(".grad")].rpartition(".")[0]
+
+    largest: dict[str, float] = {}
+    for name, value in snapshot.items():
+        if name.endswith(".grad"):
+            largest[module(name)] = max(largest.get(module(name), 0.0),
+                                        largest_finite(np.asarray(value)))
+    return {name: largest[module(name)] for name in snapshot if name.endswith(".grad")}
 
 
 def _largest_ulps(x: np.ndarray, y: np.ndarray, scale: np.ndarray) -> float:

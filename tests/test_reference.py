@@ -227,3 +227,19 @@ def test_lockstep_largest_ulps_is_distances_max_ulp(data, dtype, n, zero_scale):
         scale = np.asarray(0 if zero_scale or not finite.size else finite.max(), dtype)
         want = distance(x, y, scale).max_ulp
         assert _largest_ulps(x, y, scale) == want
+
+
+def test_lockstep_measures_a_gradient_against_its_modules_largest():
+    """A bias gradient that is noise around 0 (its terms cancel) passes against its module's
+    weight gradient; the same bias gradient wrong by a thousandth of that scale does not."""
+    from reference.lockstep import compare
+
+    weight = np.float32([[0.5, -0.25], [0.125, 1.0]])
+    torch_side = {"m.weight.grad": weight, "m.bias.grad": np.float32([3e-8, -1e-8])}
+    noise = {"m.weight.grad": weight, "m.bias.grad": np.float32([-5e-8, 2e-8])}
+    wrong = {"m.weight.grad": weight, "m.bias.grad": np.float32([1e-3, 2e-8])}
+    assert compare(1, "grads", noise, torch_side)[1] is None
+    divergence = compare(1, "grads", wrong, torch_side)[1]
+    assert divergence is not None and divergence.tensor == "m.bias.grad"
+    alone = {"bias.grad": np.float32([-5e-8, 2e-8])}  # no module to measure against: itself
+    assert compare(1, "grads", alone, {"bias.grad": np.float32([3e-8, -1e-8])})[1] is not None

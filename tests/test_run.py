@@ -204,3 +204,28 @@ def test_run_compare_names_the_step_where_the_engines_part(tmp_path):
     assert result.returncode == 1, result.stdout + result.stderr
     assert "the engines part: step 3, loss: loss 0" in " ".join(result.stdout.split())
     assert "every step agrees" not in result.stdout
+
+
+ACCUMULATES = """import torch
+torch.manual_seed(0)
+model = torch.nn.Sequential(torch.nn.Linear(4, 3), torch.nn.BatchNorm1d(3))
+opt = torch.optim.SGD(model.parameters(), lr=0.1)
+x, y = torch.randn(32, 4), torch.randn(32, 3)
+for i in range(8):  # a bias before batch norm: its gradient is 0 by cancellation, and noise
+    torch.nn.functional.mse_loss(model(x), y).backward()
+    if (i + 1) % 4 == 0:  # four backwards a step
+        opt.step()
+        opt.zero_grad()
+"""
+
+
+def test_run_compare_counts_optimizer_steps_and_takes_a_cancelled_gradient_as_noise(tmp_path):
+    """Two optimizer steps of four backwards each are two steps (the optimizer is known from
+    its construction); the bias before batch norm, whose gradient is rounding noise on both
+    engines, is measured against its module's gradients and agrees."""
+    script = tmp_path / "accumulates.py"
+    script.write_text(ACCUMULATES)
+    result = subprocess.run([sys.executable, "-m", "reference", "run", "--compare", str(script)],
+                            cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "every step agrees: 2 steps compared" in result.stdout

@@ -222,6 +222,12 @@ def _explain_ends(workers: list[Worker], outcome: Outcome) -> None:
                                 f"{number} steps (exit status {payload}):\n{tail}")
 
 
+GRADS_APART = (
+    "The step's forward outputs and loss agreed. Gradients apart from the same forward are a "
+    "backward that differs, or, in a correct loop, a ReLU or max-pool whose input lay within "
+    "rounding of its threshold and went the other way on one engine: that is rare, happens at "
+    "one element, and moves with the seed (stop before it with --steps, or change the seed).")
+
 # a run of more steps than this is shown as a summary: the first steps, every k-th, the last,
 # and each stage's largest gap
 FULL_TABLE = 40
@@ -245,6 +251,8 @@ def main(script: str, args: list[str], console: Console, steps: int | None = Non
             _largest(outcome.rows).items()))
     if outcome.divergence:
         console.print(f"the engines part: {outcome.divergence}", style="bold red")
+        if outcome.divergence.stage == "grads":
+            console.print(GRADS_APART)
         return 1
     if outcome.stop:
         console.print(outcome.stop, style="bold red", markup=False)

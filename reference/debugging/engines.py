@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import runpy
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -142,7 +144,8 @@ class TorchEngine(Engine):
                    optimizer.register_optimizer_step_post_hook(watch.after_step)]
         self.lib.Tensor.backward = backward
         try:
-            return _run_as_python(script, args, watch)
+            with _optimizers_seen(optimizer.Optimizer, watch):
+                return _run_as_python(script, args, watch)
         finally:
             self.lib.Tensor.backward = tensor_backward
             for handle in handles:
@@ -180,10 +183,30 @@ class ManualEngine(Engine):
                    graph.register_backward_hook(watch.on_backward),
                    graph.register_backward_post_hook(watch.after_backward)]
         try:
-            return run_script(script, args)
+            with _optimizers_seen(optimizer.Optimizer, watch):
+                return run_script(script, args)
         finally:
             for handle in handles:
                 handle.remove()
+
+
+@contextmanager
+def _optimizers_seen(base: type, watch: Any) -> Iterator[None]:
+    """Every optimizer the script builds, told to ``watch`` when it is built, so that the
+    backwards before its first step (accumulation) are parts of that step: neither engine
+    has a hook for an optimizer's construction, so the base class's __init__ is wrapped
+    for the run."""
+    init = base.__init__
+
+    def seen(optimizer: Any, *args: Any, **kwargs: Any) -> None:
+        init(optimizer, *args, **kwargs)
+        watch.on_optimizer(optimizer)
+
+    base.__init__ = seen
+    try:
+        yield
+    finally:
+        base.__init__ = init
 
 
 def _run_as_python(script: str, args: list[str], watch: Any) -> int:

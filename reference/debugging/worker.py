@@ -80,10 +80,13 @@ class Watch:
         self.pending = not self.optimizers  # a step of its own, unless an optimizer steps
         self.sync("the end of a backward", grads=True)
 
-    def before_step(self, optimizer: Any, args: Any, kwargs: Any) -> None:
-        self.pending = False
+    def on_optimizer(self, optimizer: Any) -> None:
         if not any(optimizer is o for o in self.optimizers):
             self.optimizers.append(optimizer)
+
+    def before_step(self, optimizer: Any, args: Any, kwargs: Any) -> None:
+        self.pending = False
+        self.on_optimizer(optimizer)
 
     def after_step(self, optimizer: Any, args: Any, kwargs: Any) -> None:
         self.record["params"] = {n: self.engine.array(t) for n, t in self.trained()}
