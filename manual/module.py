@@ -396,6 +396,9 @@ class ModuleList(Module):
     def __iter__(self) -> Iterator[Module]:
         return iter(self._modules.values())
 
+    def __repr__(self) -> str:
+        return parity.list_repr(type(self).__name__, [repr(m) for m in self])
+
 
 class ModuleDict(Module):
     """Modules by name, each registered as a child under its key."""

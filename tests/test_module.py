@@ -142,6 +142,17 @@ def test_module_lists_and_dicts_register_their_children():
         assert list(table.keys()) == ["a", "b"] and "b" in table
 
 
+@pytest.mark.parametrize("children", [
+    lambda nn: [nn.Linear(2, 2) for _ in range(3)], lambda nn: [],
+    lambda nn: [nn.Linear(2, 2), nn.ReLU(), nn.ReLU(), nn.Linear(2, 3), nn.Linear(2, 3)],
+    lambda nn: [nn.Sequential(nn.Linear(2, 2), nn.ReLU()) for _ in range(2)]],
+    ids=["three-equal", "empty", "runs", "nested"])
+def test_a_module_list_prints_runs_of_equal_children_once_as_torch(children):
+    m, t = (repr(lib.nn.Sequential(lib.nn.ModuleList(children(lib.nn)), lib.nn.Linear(2, 1)))
+            for lib in LIBS)
+    assert m == t
+
+
 def test_hooks_see_inputs_and_outputs_and_may_replace_them():
     got = []
     for lib in LIBS:

@@ -124,3 +124,20 @@ def add_indent(text: str, spaces: int) -> str:
 def check_train_mode(mode: Any) -> None:
     if not isinstance(mode, bool):
         raise ValueError("training mode is expected to be boolean")
+
+
+def list_repr(name: str, reprs: list[str]) -> str:
+    """torch's ModuleList.__repr__: runs of equal children printed once, as
+    ``(0-2): 3 x Linear(...)`` (torch/nn/modules/container.py)."""
+    if not reprs:
+        return name + "()"
+    runs: list[list] = []  # [first index, last index, repr]
+    for i, text in enumerate(reprs):
+        if runs and runs[-1][2] == text:
+            runs[-1][1] = i
+        else:
+            runs.append([i, i, text])
+    lines = [add_indent(f"({first}): {text}" if first == last else
+                        f"({first}-{last}): {last - first + 1} x {text}", 2)
+             for first, last, text in runs]
+    return name + "(\n  " + "\n  ".join(lines) + "\n)"
