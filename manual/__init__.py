@@ -13,6 +13,7 @@ from manual._parity.printing import set_printoptions
 from manual.backward import backward
 from manual.blas import matmul, mm
 from manual.comparison import (
+    allclose,
     bitwise_and,
     bitwise_not,
     bitwise_or,
@@ -21,6 +22,7 @@ from manual.comparison import (
     floor_divide,
     ge,
     gt,
+    isclose,
     le,
     lt,
     ne,
@@ -36,6 +38,8 @@ from manual.creation import (
     linspace,
     ones,
     ones_like,
+    rand_like,
+    randn_like,
     tensor,
     zeros,
     zeros_like,
@@ -85,7 +89,7 @@ from manual.pointwise import (
     tanh,
     where,
 )
-from manual.reduction import argmax, argmin, equal, max, mean, min, sum
+from manual.reduction import all, any, argmax, argmin, equal, max, mean, min, sum
 from manual.serialization import load, save
 from manual.softmax import log_softmax  # manual.softmax stays the piece's module
 from manual.tensor import Tensor, float32, float64, int64

@@ -6,6 +6,7 @@ only where it is defined (d stands for the incoming gradient, dL/dout):
 2.  a & b, a | b, a ^ b, ~a                       bitwise: and, or, xor, not; on bools logic
 3.  a // b = floor(a / b)                         no derivative (torch has none either)
 4.  a % b  = a - b floor(a / b)                   the sign of b:  da = d,  db = -d floor(a / b)
+5.  isclose(a, b) = a == b or |a - b| <= atol + |rtol b|   (allclose: every element)
 
 Broadcasting and dtypes as in pointwise.py: both operands are brought to torch's promoted
 dtype first, so float32 ``tensor([0.1]) == 0.1`` is True (0.1 is rounded to float32 too).
@@ -58,6 +59,29 @@ def ge(input: Tensor, other: Operand) -> Tensor:
 def _compare(relation: np.ufunc, input: Tensor, other: Operand, name: str) -> Tensor:
     a, b = _operands(input, other, name)
     return Tensor(np.asarray(relation(a.array, b.array)))         # (1)
+
+
+def isclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08,
+            equal_nan: bool = False) -> Tensor:
+    """(5) a == b, or |a - b| <= atol + |rtol b| where |a - b| is finite, in a's dtype."""
+    arithmetic.check_close(input, other, rtol, atol)
+    a, b = input.array, other.array
+    close = a == b                                                # equal (infinities too)
+    if equal_nan and a.dtype.kind == "f":
+        close = close | (np.isnan(a) & np.isnan(b))
+    if atol == 0 and rtol == 0:
+        return Tensor(np.asarray(close))
+    if a.dtype.kind != "f":  # integers and bools: compared in the default float
+        a, b = a.astype(np.float32), b.astype(np.float32)
+    with np.errstate(invalid="ignore", over="ignore"):
+        error = np.abs(a - b)
+        close = close | (np.isfinite(error) & (error <= atol + np.abs(b * rtol)))  # (5)
+    return Tensor(np.asarray(close))
+
+
+def allclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08,
+             equal_nan: bool = False) -> bool:
+    return bool(isclose(input, other, rtol, atol, equal_nan).array.all())
 
 
 def bitwise_and(input: Operand, other: Operand) -> Tensor:

@@ -115,6 +115,24 @@ def full_like(input: Tensor, fill_value: Any, dtype: Any = None, device: Any = N
                 requires_grad=requires_grad)
 
 
+def rand_like(input: Tensor, *, dtype: Any = None, device: Any = None,
+              requires_grad: bool = False) -> Tensor:
+    """(4) input's shape and dtype, uniform values in [0, 1) (manual/generator.py)."""
+    from manual.generator import rand
+
+    check_device(device)
+    return rand(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+
+
+def randn_like(input: Tensor, *, dtype: Any = None, device: Any = None,
+               requires_grad: bool = False) -> Tensor:
+    """(4) input's shape and dtype, standard normal values (manual/generator.py)."""
+    from manual.generator import randn
+
+    check_device(device)
+    return randn(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+
+
 def arange(start: float, end: float | None = None, step: float = 1, *, dtype: Any = None,
            device: Any = None, requires_grad: bool = False) -> Tensor:
     """(5) start, start + step, ... below end; ``arange(n)`` is 0, 1, ..., n - 1."""

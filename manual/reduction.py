@@ -163,6 +163,22 @@ def _unsqueeze(grad: np.ndarray, axes: tuple[int, ...], keepdim: bool) -> np.nda
     return grad if keepdim else np.expand_dims(grad, axes)
 
 
+def all(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:  # noqa: A001
+    """Is every element nonzero (along dim)? A bool tensor (uint8 for a uint8 input)."""
+    return _logical(np.all, input, dim, keepdim)
+
+
+def any(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:  # noqa: A001
+    """Is any element nonzero (along dim)?"""
+    return _logical(np.any, input, dim, keepdim)
+
+
+def _logical(reduce: Any, input: Tensor, dim: int | None, keepdim: bool) -> Tensor:
+    axes = None if dim is None else _axes(dim, input.ndim)
+    out = np.asarray(reduce(input.array, axis=axes, keepdims=keepdim and dim is not None))
+    return Tensor(out.astype(np.uint8) if input.dtype == np.uint8 else out)
+
+
 def equal(input: Tensor, other: Tensor) -> bool:
     """Whole tensors: the same shape and the same values (a Python bool, no graph)."""
     return input.shape == other.shape and bool(np.array_equal(input.array, other.array))

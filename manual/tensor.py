@@ -384,6 +384,8 @@ Tensor.bitwise_and, Tensor.bitwise_or = comparison.bitwise_and, comparison.bitwi
 Tensor.bitwise_xor = comparison.bitwise_xor
 Tensor.__invert__ = Tensor.bitwise_not = comparison.bitwise_not
 Tensor.floor_divide, Tensor.remainder = comparison.floor_divide, comparison.remainder
+Tensor.isclose, Tensor.allclose = comparison.isclose, comparison.allclose
+Tensor.all, Tensor.any = reduction.all, reduction.any
 Tensor.matmul = blas.matmul
 
 # the operators: t + u is add(t, u), u + t is add(t, u) too (radd), ...; an operand the

@@ -1273,3 +1273,52 @@ def test_clamp_refuses_bounds_in_the_words_of_torchs_argument_parser(bounds):
         _, error = outcome(lambda lib=lib, args=args: lib.ones(2).clamp(*args))
         errors.append((type(error), str(error)))
     assert errors[0] == errors[1] and errors[0][0] in (TypeError, RuntimeError)
+
+
+@settings(max_examples=60)
+@given(dtypes, st.data())
+def test_isclose_and_allclose_match_torch(dtype, data):
+    """Elementwise closeness in the tensors' dtype (integers in float32), NaN equal or not,
+    infinities equal to themselves, zero tolerances an equality."""
+    a = data.draw(with_specials(np.dtype(dtype), (6,)))
+    nudge = data.draw(st.sampled_from([0.0, 1e-7, 1e-5, 1e-3]))
+    b = (a * (1 + nudge)).astype(a.dtype) if a.dtype.kind == "f" else a + data.draw(
+        st.integers(0, 2))
+    rtol, atol = data.draw(st.sampled_from([(1e-5, 1e-8), (0.0, 0.0), (1e-3, 0.0), (0.0, 0.5)]))
+    equal_nan = data.draw(st.booleans())
+    m, t = ((lib.isclose(lib.tensor(a), lib.tensor(b), rtol, atol, equal_nan),
+             lib.allclose(lib.tensor(a), lib.tensor(b), rtol=rtol, atol=atol,
+                          equal_nan=equal_nan)) for lib in LIBS)
+    assert_exact("isclose", m[0], t[0])
+    assert m[1] is t[1]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "int64", "bool", "uint8"])
+@pytest.mark.parametrize("dim", [None, 0, 1, -1])
+@pytest.mark.parametrize("name", ["all", "any"])
+def test_all_and_any_match_torch(name, dim, dtype):
+    x = np.array([[0, 1, 2], [3, 0, 0], [1, 1, 1]]).astype(dtype)
+    for keepdim in (False, True):
+        args = () if dim is None else (dim, keepdim)
+        m, t = (getattr(lib.tensor(x), name)(*args) for lib in LIBS)
+        assert_exact(f"{name}{args}", m, t)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("name", ["rand_like", "randn_like"])
+def test_random_like_draws_torchs_bits(name, dtype):
+    made = []
+    for lib in LIBS:
+        lib.manual_seed(7)
+        made.append(getattr(lib, name)(lib.ones(3, 17, dtype=getattr(lib, dtype))))
+    assert_exact(name, made[0], made[1])
+
+
+@pytest.mark.parametrize(("a", "b", "rtol", "atol"), [
+    ([0.0, 0.25], [0.5, 0.75], 0.0, 0.5),  # |a - b| exactly atol: close
+    ([100.0, 99.0], [99.0, 100.0], 0.01, 0.0),  # rtol times |b|, not |a|: one close, one not
+    ([1.0, -1.0], [1.0 + 2**-20, -1.0 - 2**-20], 1e-6, 0.0),
+], ids=["bound-reached", "relative-to-b", "just-outside"])
+def test_isclose_at_its_bounds_as_torch(a, b, rtol, atol):
+    m, t = (lib.isclose(lib.tensor(a), lib.tensor(b), rtol, atol) for lib in LIBS)
+    assert_exact("isclose", m, t)

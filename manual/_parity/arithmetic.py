@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from manual._parity import libm
+from manual._parity import engine, libm
 from manual._parity.dtypes import torch_name
 
 
@@ -261,3 +261,14 @@ def check_dim_not_empty(t: Any, axis: int | None, name: str) -> None:
 def check_arg_dtype(dtype: np.dtype, name: str) -> None:
     if dtype.kind == "b":
         raise RuntimeError(f"{name}(): does not support bool input")
+
+
+def check_close(a: Any, b: Any, rtol: float, atol: float) -> None:
+    """isclose's refusals in torch's order: dtypes that differ, then the tolerances, then
+    shapes that do not broadcast."""
+    if a.dtype != b.dtype:
+        raise RuntimeError(f"{torch_name(a.dtype)} did not match {torch_name(b.dtype)}")
+    for name, value in (("rtol", rtol), ("atol", atol)):
+        if value < 0:
+            raise RuntimeError(f"{name} must be greater than or equal to zero, but got {value:g}")
+    engine.check_broadcast(a.shape, b.shape)
