@@ -89,7 +89,7 @@ from manual.pointwise import (
     tanh,
     where,
 )
-from manual.reduction import all, any, argmax, argmin, equal, max, mean, min, sum
+from manual.reduction import all, any, argmax, argmin, equal, max, mean, min, norm, sum
 from manual.serialization import load, save
 from manual.softmax import log_softmax  # manual.softmax stays the piece's module
 from manual.tensor import Tensor, float32, float64, int64

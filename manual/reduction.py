@@ -25,6 +25,7 @@ aten/src/ATen/native/ReduceOps.cpp, aten/src/ATen/native/TensorCompare.cpp.
 
 from __future__ import annotations
 
+import math
 from collections import namedtuple
 from collections.abc import Sequence
 from typing import Any
@@ -32,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from manual._parity import arithmetic, dtypes, engine
+from manual._parity import clip_grad as norms
 from manual.graph import record
 from manual.pointwise import _both, cast
 from manual.tensor import Tensor
@@ -161,6 +163,39 @@ def _axes(dim: Dims, ndim: int) -> tuple[int, ...]:
 def _unsqueeze(grad: np.ndarray, axes: tuple[int, ...], keepdim: bool) -> np.ndarray:
     """Put the reduced axes back as size 1, so grad broadcasts against the input."""
     return grad if keepdim else np.expand_dims(grad, axes)
+
+
+def norm(input: Tensor, p: Any = "fro", dim: Dims = None, keepdim: bool = False) -> Tensor:
+    """(6) The p-norm of the elements (along dim): sqrt(sum x^2) for p = 2 ("fro"), sum |x|
+    for 1, max |x| for inf; torch's linalg.vector_norm. Of a whole tensor, in torch's order
+    of addition (manual/_parity/clip_grad.py, whose norms these are)."""
+    order = norms.norm_order(p, input.dtype, dim)
+    x = input.array
+    axes = None if dim is None else _axes(dim, input.ndim)
+    if axes is None:
+        value = np.asarray(norms.vector_norm(x, order), x.dtype).reshape(
+            (1,) * input.ndim if keepdim else ())
+    elif input.ndim and math.prod(input.shape[i] for i in axes) == 1:  # one term: |x|
+        value = np.abs(x) if keepdim else np.abs(x).reshape(
+            [n for i, n in enumerate(input.shape) if i not in axes])
+    else:
+        a = np.abs(x)
+        value = np.asarray((np.sqrt(np.sum(a * a, axis=axes, keepdims=keepdim)) if order == 2
+                            else np.sum(a, axis=axes, keepdims=keepdim) if order == 1 else
+                            np.max(a, axis=axes, keepdims=keepdim, initial=0)), x.dtype)
+
+    def derivative(grad):                                         # (6)
+        g, r = (v if keepdim or axes is None else np.expand_dims(v, axes) for v in (grad, value))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if order == 2:                                        # g x / |x|, 0 where |x| = 0
+                return (g * np.where(r == 0, x.dtype.type(0), x / r),)
+            if order == 1:                                        # sign(x) g
+                return (np.sign(x) * g,)
+            peak = (np.abs(x) == r) | np.isnan(x)                 # g shared by the maxima
+            count = np.sum(peak, axis=axes, keepdims=True)
+            return (np.sign(x) * ((g / count).astype(x.dtype) * peak),)
+
+    return record("LinalgVectorNormBackward0", value, (input,), derivative, saves=True)
 
 
 def all(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:  # noqa: A001

@@ -16,6 +16,7 @@ values.
 
 from __future__ import annotations
 
+import math
 import operator
 from typing import Any
 
@@ -1322,3 +1323,41 @@ def test_random_like_draws_torchs_bits(name, dtype):
 def test_isclose_at_its_bounds_as_torch(a, b, rtol, atol):
     m, t = (lib.isclose(lib.tensor(a), lib.tensor(b), rtol, atol) for lib in LIBS)
     assert_exact("isclose", m, t)
+
+
+@settings(max_examples=40)
+@given(reduction_cases(), st.sampled_from([2, "fro", 1, math.inf]), st.data())
+def test_norm_matches_torch(case, p, data):
+    """x.norm(p, dim, keepdim): of the whole tensor in torch's order of addition, to the
+    bit with its gradient (x g / |x|, sign(x) g, g shared by the maxima); along dims within
+    the bound of a sum of n terms, relative to the norm (sqrt halves a sum's error)."""
+    x, dim, keep = case
+    x = x.astype(np.float32) if x.dtype.kind != "f" else x
+    dim = dim if dim != () else None
+
+    def f(lib, t):
+        return t.norm(p) if dim is None else t.norm(p, dim, keep)
+
+    t_out, t_error = outcome(f, torch, torch.tensor(x))
+    if t_error is not None:  # "fro" over other than two dims: a matrix norm, refused
+        m_error = outcome(f, manual, manual.tensor(x))[1]
+        assert type(m_error) is type(t_error) and str(m_error) == str(t_error)
+        return
+    grad = data.draw(arrays(x.dtype, tuple(t_out.shape)))
+    sides = run(f, [x], grad)
+    if dim is None or p == math.inf:
+        assert_twins(f"norm({p})", sides)
+        return
+    terms = x.size // max(t_out.numel(), 1)
+    scale = np.abs(to_numpy(t_out))
+    assert_twins(f"norm({p}, {dim})", sides, "sums", "exact" if p == 1 else "given the forward",
+                 scale=scale, terms=terms)
+
+
+def test_norm_refuses_as_torch_and_stops_where_manual_has_no_order():
+    m_error, t_error = (outcome(lambda lib=lib: lib.ones(3, dtype=lib.int64).norm())[1]
+                        for lib in LIBS)
+    assert type(m_error) is type(t_error) and str(m_error) == str(t_error)
+    from manual._parity.engine import NotInManualError
+    with pytest.raises(NotInManualError, match=r"norm\(p=3\)"):
+        manual.ones(3).norm(3)

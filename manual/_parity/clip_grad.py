@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from manual._parity.dtypes import torch_name
 from manual._parity.engine import NotInManualError
 from manual._parity.rounding import fma
 
@@ -90,3 +91,19 @@ def check_finite(total: Any, norm_type: float, error_if_nonfinite: bool) -> None
             f"The total norm of order {float(norm_type)} for gradients from `parameters` is "
             "non-finite, so it cannot be clipped. To disable this error and scale the "
             "gradients by the non-finite norm anyway, set `error_if_nonfinite=False`")
+
+
+def norm_order(p: Any, dtype: np.dtype, dim: Any = None) -> float:
+    """Tensor.norm's p as an order: 2 for "fro", refusals as torch's (a float tensor only;
+    "fro" over more than two dims is a matrix norm, refused), and the orders manual computes."""
+    if p == "fro" and isinstance(dim, (tuple, list)) and len(dim) > 2:
+        raise RuntimeError("linalg.matrix_norm: dim must be a 2-tuple. Got "
+                           + " ".join(map(str, dim)))
+    if dtype.kind != "f":
+        raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as "
+                           f"input. Got {torch_name(dtype)}")
+    order = 2.0 if p == "fro" or p is None else float(p)
+    if order not in (2.0, 1.0, np.inf):
+        raise NotInManualError(f"norm(p={p!r})", "manual computes the norms of order 2 "
+                               "(\"fro\"), 1 and inf")
+    return order

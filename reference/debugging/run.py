@@ -9,7 +9,7 @@ torch computes nothing for it.
 * A name manual lacks stops the script with one line naming it (``torch.nn.LSTM is not in
   manual yet``), never a silent fall back to the real torch; ``hasattr(torch, name)`` is
   False for it, as a script that probes for a feature expects. So does a method of torch's
-  class that manual's lacks (``torch.Tensor.norm``), and an option manual does not do yet
+  class that manual's lacks (``torch.Tensor.topk``), and an option manual does not do yet
   (``embedding(sparse=True)``: manual's NotInManualError).
 * A library that needs the real torch (torchvision, say: its distribution requires torch)
   is refused the same way.
@@ -226,8 +226,8 @@ def _missing_import(error: ImportError) -> str | None:
 
 
 def _missing_attribute(error: AttributeError) -> str | None:
-    """``x.norm()`` on a manual tensor (or a method of a manual module, optimizer, ...) that
-    torch's class has: its torch name, ``torch.Tensor.norm``. None for an attribute torch's
+    """``x.topk(1)`` on a manual tensor (or a method of a manual module, optimizer, ...) that
+    torch's class has: its torch name, ``torch.Tensor.topk``. None for an attribute torch's
     class lacks too: the script's own mistake, reported as Python reports it."""
     obj, name = getattr(error, "obj", None), getattr(error, "name", None)
     if obj is None or not name:
