@@ -89,7 +89,19 @@ from manual.pointwise import (
     tanh,
     where,
 )
-from manual.reduction import all, any, argmax, argmin, equal, max, mean, min, norm, sum
+from manual.reduction import (  # noqa: A004 (torch's names)
+    all,
+    any,
+    argmax,
+    argmin,
+    bincount,
+    equal,
+    max,
+    mean,
+    min,
+    norm,
+    sum,
+)
 from manual.serialization import load, save
 from manual.softmax import log_softmax  # manual.softmax stays the piece's module
 from manual.tensor import Tensor, float32, float64, int64

@@ -198,6 +198,21 @@ def norm(input: Tensor, p: Any = "fro", dim: Dims = None, keepdim: bool = False)
     return record("LinalgVectorNormBackward0", value, (input,), derivative, saves=True)
 
 
+def bincount(input: Tensor, weights: Tensor | None = None, minlength: int = 0) -> Tensor:
+    """How many times each of 0 .. max(x) occurs in x (a 1-d tensor of counts, at least
+    ``minlength`` long); with weights, the sum of the weights of each value's occurrences,
+    added in x's order (float32 weights in float32, others in float64)."""
+    x = input.array
+    arithmetic.check_bincount(x, None if weights is None else weights.array, minlength)
+    size = int(np.maximum(x.max(initial=-1) + 1, minlength))      # 0 .. max(x), or more
+    if weights is None:
+        return Tensor(np.bincount(x, minlength=size).astype(np.int64))
+    w = weights.array.astype(np.float32 if weights.dtype == np.float32 else np.float64)
+    out = np.zeros(size, w.dtype)
+    np.add.at(out, x, w)                                          # out[x_i] += w_i, in order
+    return Tensor(out)
+
+
 def all(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:  # noqa: A001
     """Is every element nonzero (along dim)? A bool tensor (uint8 for a uint8 input)."""
     return _logical(np.all, input, dim, keepdim)

@@ -1361,3 +1361,23 @@ def test_norm_refuses_as_torch_and_stops_where_manual_has_no_order():
     from manual._parity.engine import NotInManualError
     with pytest.raises(NotInManualError, match=r"norm\(p=3\)"):
         manual.ones(3).norm(3)
+
+
+@pytest.mark.parametrize(("x", "weights", "minlength"), [
+    ([0, 2, 2, 5], None, 0), ([3, 1], None, 2), ([], None, 2), ([1, 2, 1], [0.1, 2.0, 0.2], 0),
+    ([1, 2], [1, 2], 0), ([-1, 2], None, 0), ([[1]], None, 0), ([1.0], None, 0),
+    ([1, 2], None, -1), ([1, 2], [1.0], 0), ([True, False], None, 0),
+    ([0] * 8, [1.0] + [1e-8] * 7, 0),  # added one by one in float32: 1e-8 is lost each time
+], ids=["counts", "minlength", "empty", "float32-weights", "int-weights", "negative", "2-d",
+        "float", "negative-minlength", "short-weights", "bool", "float32-in-order"])
+def test_bincount_counts_and_refuses_as_torch(x, weights, minlength):
+    """Counts (int64), weighted sums added in order (float32 weights in float32, others in
+    float64), and torch's refusals in its order."""
+    sides = []
+    for lib in LIBS:
+        made, error = outcome(lambda lib=lib: lib.bincount(
+            lib.tensor(x, dtype=lib.int64) if x == [] else lib.tensor(x),
+            None if weights is None else lib.tensor(weights), minlength))
+        sides.append((type(error).__name__, str(error)) if error else
+                     (str(made.dtype).replace("torch.", ""), made.tolist()))
+    assert sides[0] == sides[1]

@@ -272,3 +272,16 @@ def check_close(a: Any, b: Any, rtol: float, atol: float) -> None:
         if value < 0:
             raise RuntimeError(f"{name} must be greater than or equal to zero, but got {value:g}")
     engine.check_broadcast(a.shape, b.shape)
+
+
+def check_bincount(x: np.ndarray, weights: np.ndarray | None, minlength: int) -> None:
+    """bincount's refusals in torch's order: integer inputs only (its kernel's dispatch), a
+    negative minlength, then the input's shape and signs, then the weights' shape."""
+    if x.dtype.kind not in "iu":
+        raise NotImplementedError(f"\"bincount_cpu\" not implemented for '{torch_name(x.dtype)}'")
+    if minlength < 0:
+        raise RuntimeError("minlength should be >= 0")
+    if x.ndim != 1 or (x.size and x.min() < 0):
+        raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
+    if weights is not None and (weights.ndim != 1 or len(weights) != len(x)):
+        raise RuntimeError("weights should be 1-d and have the same length as input")
