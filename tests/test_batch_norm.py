@@ -375,3 +375,18 @@ def test_empty_batch_as_torch():
         assert tuple(y.shape) == (0, 3) and name == "MulBackward0"
         y.sum().backward()
         assert_same_bits("dw", w.grad, np.zeros(3, np.float32))
+
+
+@pytest.mark.parametrize("options", [{}, {"momentum": None}],
+                         ids=["defaults", "cumulative-average"])
+def test_running_statistics_over_steps_as_torch(options):
+    """The defaults (momentum 0.1) and momentum=None (the cumulative average, 1 / batches
+    seen): running mean, variance and the batch count after three training steps."""
+    rng = np.random.default_rng(3)
+    steps = [(True, rng.standard_normal((6, 4)).astype(np.float32) * 3 + 1,
+              rng.standard_normal((6, 4)).astype(np.float32)) for _ in range(3)]
+    case = (np.dtype(np.float32), False, 4, options, steps)
+    m, t = run_module(manual, case), run_module(torch, case)
+    for label in ("state running_mean", "state running_var", "state num_batches_tracked",
+                  "y2", "dx2"):
+        assert_same_bits(label, m[label], t[label])

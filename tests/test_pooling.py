@@ -385,3 +385,14 @@ def test_modules_as_torch(build):
     x = np.random.default_rng(0).standard_normal((2, 3, 6, 7)).astype(np.float32)
     sides = run_twins(m_module, t_module, x)
     assert_twins_match(sides)
+
+
+@pytest.mark.parametrize("kind", ["max", "avg"])
+def test_the_functions_defaults_are_torchs(kind):
+    # stride the kernel, no padding, floor sizes, padding counted in the average, no indices
+    x = np.random.default_rng(8).standard_normal((2, 3, 8, 8)).astype(np.float32)
+    name = f"{kind}_pool2d"
+    for args in ((3,), (3, 2, 1)):
+        sides = run_twins(lambda t, args=args: getattr(M, name)(t, *args),
+                          lambda t, args=args: getattr(T, name)(t, *args), x)
+        assert_twins_match(sides)

@@ -1157,11 +1157,11 @@ def test_the_extreme_of_a_whole_tensor_shares_its_gradient_among_ties(name, dtyp
     assert_exact("dx", sides[0][1], sides[1][1])
 
 
-@pytest.mark.parametrize("name", ["sin", "cos", "sqrt", "exp", "log"])
+@pytest.mark.parametrize("name", ["sin", "cos", "sqrt", "exp", "log", "tanh", "sigmoid"])
 def test_specials_give_nan_and_inf_silently_as_torch(name):
-    """sin(inf), sqrt(-1), log(0): NaN or inf, with no warning (RuntimeWarnings are errors in
-    the tests), where torch puts them."""
-    values = [np.inf, -np.inf, np.nan, -1.0, 0.0, -0.0]
+    """sin(inf), sqrt(-1), log(0), exp(100): NaN or inf, with no warning (RuntimeWarnings
+    are errors in the tests), where torch puts them."""
+    values = [np.inf, -np.inf, np.nan, -1.0, 0.0, -0.0, 100.0, -100.0, 1e30, -1e30]
     m, t = (getattr(lib.tensor(values), name)() for lib in LIBS)
     m_special, t_special = (~np.isfinite(to_numpy(v)) for v in (m, t))
     assert np.array_equal(m_special, t_special)
@@ -1181,13 +1181,19 @@ def test_an_input_changed_in_place_after_use_is_refused_at_backward(name):
             y.sum().backward()
 
 
-@pytest.mark.parametrize("name", ["sin", "cos", "sqrt", "exp", "tanh", "sigmoid", "max", "min"])
+SAVING = {name: (lambda name: lambda lib, x: getattr(x, name)())(name)
+          for name in ["sin", "cos", "sqrt", "exp", "tanh", "sigmoid", "max", "min"]}
+SAVING.update({"max(dim)": lambda lib, x: x.max(0).values,
+               "dropout": lambda lib, x: lib.nn.functional.dropout(x, 0.5)})
+
+
+@pytest.mark.parametrize("name", sorted(SAVING))
 def test_a_second_backward_through_saved_tensors_is_refused(name):
     """Operations whose derivative reads saved tensors free them after backward: a second
     backward through them needs retain_graph=True, in manual as in torch."""
     for lib in LIBS:
         x = lib.tensor([1.0, 2.0], requires_grad=True)
-        y = getattr(x, name)().sum()
+        y = SAVING[name](lib, x).sum()
         y.backward()
         with pytest.raises(RuntimeError, match="backward through the graph a second time"):
             y.backward()
