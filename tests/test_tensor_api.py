@@ -1181,7 +1181,11 @@ def test_an_input_changed_in_place_after_use_is_refused_at_backward(name):
             y.sum().backward()
 
 
-SAVING = {name: (lambda name: lambda lib, x: getattr(x, name)())(name)
+def _method(name: str) -> Any:
+    return lambda lib, x: getattr(x, name)()
+
+
+SAVING = {name: _method(name)
           for name in ["sin", "cos", "sqrt", "exp", "tanh", "sigmoid", "max", "min"]}
 SAVING.update({"max(dim)": lambda lib, x: x.max(0).values,
                "dropout": lambda lib, x: lib.nn.functional.dropout(x, 0.5)})
