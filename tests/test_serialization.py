@@ -174,3 +174,62 @@ def test_without_torch_a_round_trip_keeps_every_bit():
     back = ms.load(io.BytesIO(buffer.getvalue()))
     assert list(back) == list(state)
     assert all(back[k].array.tobytes() == state[k].array.tobytes() for k in state)
+
+
+class _Unlisted:
+    """A class no weights-only load may build."""
+
+
+SAVED = {
+    "state-dict": lambda: OrderedDict(w=torch.ones(2, 3), b=torch.zeros(3, dtype=torch.float64)),
+    "nested": lambda: {"a": [1, 2.5, (3, "x")], "b": {"c": torch.arange(4)}, "n": None,
+                       "t": True},
+    "numbers": lambda: [2**40, -5, 0, 1.5, -0.0, 1 + 2j], "bytes": lambda: b"ab",
+    "sets": lambda: ({1, 2}, frozenset([1])), "slice": lambda: slice(1, 2),
+    "torch-objects": lambda: (torch.float32, torch.Size([2, 3]), torch.device("cpu")),
+    "small-dtypes": lambda: [torch.tensor([True, False]), torch.tensor([1], dtype=torch.int8)],
+    "empty-and-view": lambda: [torch.empty(0, 3), torch.arange(6.).reshape(2, 3)[:, 1]],
+    "unlisted-class": lambda: _Unlisted(), "function": lambda: print,
+}
+
+
+@pytest.mark.parametrize("protocol", [0, 1, 2, 3, 4, 5])
+@pytest.mark.parametrize("name", sorted(SAVED))
+def test_every_pickle_protocol_loads_or_is_refused_as_torch(name, protocol):
+    """torch.save(obj, f, pickle_protocol=p) read back with weights_only: the same values,
+    or the same refusal; and the same warning for a protocol above torch's own (2)."""
+    buffer = io.BytesIO()
+    torch.save(SAVED[name](), buffer, pickle_protocol=protocol)
+    outcomes = []
+    for lib in (manual, torch):
+        with pytest.warns() if protocol > 2 else _no_warning() as seen:
+            try:
+                outcome = ("loaded", _named(_plain(lib.load(io.BytesIO(buffer.getvalue()),
+                                                            weights_only=True))))
+            except Exception as error:  # noqa: BLE001 (the class and message are compared)
+                outcome = (type(error).__name__, str(error))
+        outcomes.append((outcome, [str(w.message) for w in seen or []]))
+    assert outcomes[0] == outcomes[1]
+
+
+def _named(value):
+    """Each side's own dtype, size and device objects by what they name."""
+    if isinstance(value, (torch.dtype, np.dtype)):
+        return str(value).replace("torch.", "")
+    if isinstance(value, torch.device) or type(value).__name__ == "device":
+        return str(value)
+    if isinstance(value, tuple) and value and value[0] in ("Size", "tuple", "list"):
+        return ("tuple" if value[0] == "Size" else value[0], [_named(v) for v in value[1]])
+    if isinstance(value, tuple):
+        return tuple(_named(v) for v in value)
+    if isinstance(value, list):
+        return [_named(v) for v in value]
+    return value
+
+
+class _no_warning:
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *exc):
+        return False
