@@ -126,9 +126,8 @@ class ConvTranspose2d(Module):
     """Holds W (in_channels, out_channels/groups, kh, kw) and b (out_channels,)."""
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: int | _Pair,
-                 stride: int | _Pair = 1, padding: int | _Pair = 0,
-                 output_padding: int | _Pair = 0, groups: int = 1, bias: bool = True,
-                 dilation: int | _Pair = 1) -> None:
+                 stride: int | _Pair = 1, padding: int | _Pair = 0, output_padding: int |
+                 _Pair = 0, groups: int = 1, bias: bool = True, dilation: int | _Pair = 1) -> None:
         super().__init__()
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
         (self.kernel_size, self.stride, self.padding, self.output_padding, self.dilation) = (
@@ -142,9 +141,10 @@ class ConvTranspose2d(Module):
     def reset_parameters(self) -> None:
         _reset_layer(self.weight, self.bias)  # manual/init.py (5): W, then b, as torch draws
 
-    def forward(self, input: Tensor) -> Tensor:
+    def forward(self, input: Tensor, output_size: list[int] | None = None) -> Tensor:
+        extra = parity.output_padding(self, input, output_size)  # what output_size asks for
         return conv_transpose2d(input, self.weight, self.bias, self.stride, self.padding,
-                                self.output_padding, self.groups, self.dilation)
+                                extra, self.groups, self.dilation)
 
     def extra_repr(self) -> str:
         return parity.extra_repr(self)

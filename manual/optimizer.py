@@ -186,8 +186,13 @@ class Optimizer:
 
 
 def _as_state(value: Any, param: Tensor, name: str) -> Any:
-    """A state tensor as a manual tensor of the parameter's dtype (``step`` keeps its own)."""
+    """A state tensor as a manual tensor of the parameter's dtype (``step`` keeps its own).
+    One that is already so is taken as it is, not copied: torch's ``value.to(param.dtype)``
+    returns the same tensor, so an optimizer loaded from another's live state dict shares
+    its state tensors."""
     if isinstance(value, (int, float)) or value is None:
+        return value
+    if isinstance(value, Tensor) and (name == "step" or value.dtype == param.dtype):
         return value
     array = np.array(value.detach().cpu().numpy() if hasattr(value, "cpu") else value)
     return Tensor(array if name == "step" else array.astype(param.dtype))

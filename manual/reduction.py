@@ -39,8 +39,16 @@ from manual.pointwise import _both, cast
 from manual.tensor import Tensor
 
 Dims = int | Sequence[int] | None
-RETURN_TYPES = {"Max": namedtuple("max", ["values", "indices"]),  # torch.return_types.max
-                "Min": namedtuple("min", ["values", "indices"])}
+def _return_type(name: str) -> type:
+    """torch.return_types.max (min): values and indices, by name or position, printed as
+    torch prints them."""
+    pair = namedtuple(name, ["values", "indices"])
+    pair.__repr__ = lambda self: (f"torch.return_types.{name}(\nvalues={self.values!r},"
+                                  f"\nindices={self.indices!r})")
+    return pair
+
+
+RETURN_TYPES = {"Max": _return_type("max"), "Min": _return_type("min")}
 
 
 def sum(input: Tensor, dim: Dims = None, keepdim: bool = False, *,  # noqa: A001

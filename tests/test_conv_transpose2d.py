@@ -287,3 +287,20 @@ def test_dtypes_are_refused_in_torchs_order():
     differ = conv_dtype_outcomes_differ(manual.conv_transpose2d.conv_transpose2d,
                                         torch_native.conv_transpose2d.conv_transpose2d)
     assert not differ, "\n".join(differ)
+
+
+@pytest.mark.parametrize("output_size", [[10, 10], [1, 2, 10, 10], [9, 10], [11, 11], [10],
+                                         [1, 10, 10]], ids=str)
+def test_the_module_takes_an_output_size_as_torch(output_size):
+    """ConvTranspose2d(...)(x, output_size=...): the extra rows and columns that make that
+    size, the same values to the bit; sizes out of range refused in torch's words."""
+    made = []
+    for lib in (manual, torch):
+        lib.manual_seed(0)
+        module = lib.nn.ConvTranspose2d(4, 2, 3, stride=2, padding=1)
+        x = lib.tensor(np.random.default_rng(1).standard_normal((1, 4, 5, 5)).astype(np.float32))
+        try:
+            made.append(np.asarray(module(x, output_size=output_size).detach()).tobytes())
+        except ValueError as error:
+            made.append(str(error))
+    assert made[0] == made[1]

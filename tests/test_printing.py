@@ -279,3 +279,9 @@ def test_an_optimizer_prints_as_torchs(name):
         groups = [{"params": weights[:1]}, {"params": weights[1:], "lr": 0.5}]
         texts.append(repr(getattr(lib.optim, name)(groups, lr=0.1, weight_decay=0.01)))
     assert texts[0] == texts[1]
+
+
+def test_max_and_min_along_a_dim_print_as_torchs_return_types():
+    x = [[1.0, 3.0], [2.0, 0.0]]
+    for call in (lambda t: t.max(1), lambda t: t.min(0, keepdim=True)):
+        assert repr(call(manual.tensor(x))) == repr(call(torch.tensor(x)))

@@ -145,6 +145,8 @@ def test_a_long_comparison_is_shown_as_a_summary_with_each_stages_largest_gap():
     ("torch.nn.Linear(2, 2).half()", "torch.nn.Linear.half is not in manual yet"),
     ("torch.nn.Embedding(5, 3, sparse=True)(torch.tensor([1]))",
      "embedding(sparse=True) is not in manual yet: torch's gradient of weight is then a sparse"),
+    ("torch.load(__file__, weights_only=False)",
+     "load(weights_only=False) is not in manual yet: manual reads weights only"),
 ])
 def test_a_method_or_an_option_manual_lacks_is_one_line(tmp_path, body, stop):
     from reference.debugging import run

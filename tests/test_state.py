@@ -321,3 +321,22 @@ def test_optimizer_keeps_state_of_an_unknown_index_as_torch():
         opt.load_state_dict(sd)
         assert opt.state_dict()["state"][9] == {"note": 1.5}
         assert list(opt.state_dict()["state"]) == [0, 1, 2, 3, 9]
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adam", "RMSprop", "Adagrad"])
+def test_an_optimizer_loaded_from_a_live_state_dict_shares_its_state_as_torch(name):
+    """load_state_dict keeps a state tensor of the parameter's dtype as it is (torch's
+    value.to(dtype) returns the same tensor): stepping the first optimizer moves the
+    second's state too."""
+    seen = []
+    for lib in (manual, torch):
+        p, q = lib.nn.Parameter(lib.ones(2)), lib.nn.Parameter(lib.ones(2))
+        options = {"momentum": 0.9} if name in ("SGD", "RMSprop") else {}
+        first = getattr(lib.optim, name)([p], lr=0.1, **options)
+        p.grad = lib.tensor([1.0, -2.0])
+        first.step()
+        second = getattr(lib.optim, name)([q], lr=0.1, **options)
+        second.load_state_dict(first.state_dict())
+        first.step()
+        seen.append({k: np.asarray(v).tolist() for k, v in second.state[q].items()})
+    assert seen[0] == seen[1]

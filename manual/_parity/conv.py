@@ -43,7 +43,7 @@ torch/nn/modules/conv.py (``_ConvNd``).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -286,3 +286,24 @@ def _check_module(in_channels: int, out_channels: int, groups: int) -> None:
     if out_channels % groups:
         raise ValueError(f"out_channels must be divisible by groups, but got "
                          f"out_channels={out_channels}, groups={groups}")
+
+
+def output_padding(module: Any, x: Any, output_size: Any) -> tuple[int, int]:
+    """ConvTranspose2d's extra rows and columns: the module's output_padding, or what makes
+    the output ``output_size`` (its last two entries), with torch's refusals
+    (torch/nn/modules/conv.py, ``_ConvTransposeNd._output_padding``)."""
+    if output_size is None:
+        return module.output_padding
+    size, batched = list(output_size), x.ndim == 4
+    if len(size) == (4 if batched else 3):
+        size = size[-2:]
+    if len(size) != 2:
+        raise ValueError(f"ConvTranspose2D: for {x.ndim}D input, output_size must have 2 or "
+                         f"{4 if batched else 3} elements (got {len(output_size)})")
+    least = [(x.shape[-2 + d] - 1) * module.stride[d] - 2 * module.padding[d]
+             + module.dilation[d] * (module.kernel_size[d] - 1) + 1 for d in range(2)]
+    most = [least[d] + module.stride[d] - 1 for d in range(2)]
+    if any(not least[d] <= size[d] <= most[d] for d in range(2)):
+        raise ValueError(f"requested an output size of {size}, but valid sizes range from "
+                         f"{least} to {most} (for an input of torch.Size({list(x.shape[-2:])}))")
+    return (size[0] - least[0], size[1] - least[1])

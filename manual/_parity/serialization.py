@@ -308,9 +308,10 @@ def check_protocol(protocol: int) -> None:
 
 
 def check_load_arguments(map_location: Any, weights_only: bool | None) -> None:
-    if weights_only is False:
-        raise pickle.UnpicklingError("manual.load reads weights only (weights_only=True): "
-                                     "tensors, containers and plain values")
+    if weights_only is False:  # a one-line stop under dealias run
+        raise NotInManualError("load(weights_only=False)", "manual reads weights only, as "
+                               "torch does with weights_only=True: tensors, containers and "
+                               "plain values")
     where = str(map_location) if map_location is not None else "cpu"
     if not isinstance(map_location, (dict, type(None))) and not where.startswith("cpu"):
         raise RuntimeError(f"map_location={map_location!r}: manual loads onto the CPU only")
