@@ -9,7 +9,7 @@ it holds no logic.
 import numpy as _np
 
 from manual._allocator import keep_freed_memory
-from manual._parity.printing import set_printoptions
+from manual._parity.printing import Size, set_printoptions
 from manual.backward import backward
 from manual.blas import matmul, mm
 from manual.comparison import (

@@ -78,8 +78,8 @@ def _initial_gradient(tensor: Tensor, gradient: Tensor | None) -> np.ndarray:
     grad = np.array(gradient, dtype=tensor.dtype)  # a copy: the caller keeps theirs
     if grad.shape != tensor.shape:
         raise RuntimeError(
-            f"Mismatch in shape: grad_output[0] has a shape of {grad.shape} and output[0] has "
-            f"a shape of {tensor.shape}."
+            f"Mismatch in shape: grad_output[0] has a shape of {type(tensor.shape)(grad.shape)} "
+            f"and output[0] has a shape of {tensor.shape}."
         )
     return grad
 

@@ -39,16 +39,16 @@ from manual.pointwise import _both, cast
 from manual.tensor import Tensor
 
 Dims = int | Sequence[int] | None
-def _return_type(name: str) -> type:
-    """torch.return_types.max (min): values and indices, by name or position, printed as
-    torch prints them."""
-    pair = namedtuple(name, ["values", "indices"])
-    pair.__repr__ = lambda self: (f"torch.return_types.{name}(\nvalues={self.values!r},"
-                                  f"\nindices={self.indices!r})")
-    return pair
+def _return_repr(pair: Any) -> str:
+    """torch.return_types.max (min) as torch prints it."""
+    return (f"torch.return_types.{type(pair).__name__}(\nvalues={pair.values!r},"
+            f"\nindices={pair.indices!r})")
 
 
-RETURN_TYPES = {"Max": _return_type("max"), "Min": _return_type("min")}
+# torch.return_types.max and min: values and indices, by name or position
+RETURN_TYPES = {"Max": namedtuple("max", ["values", "indices"]),
+                "Min": namedtuple("min", ["values", "indices"])}
+RETURN_TYPES["Max"].__repr__ = RETURN_TYPES["Min"].__repr__ = _return_repr
 
 
 def sum(input: Tensor, dim: Dims = None, keepdim: bool = False, *,  # noqa: A001

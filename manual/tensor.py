@@ -77,7 +77,7 @@ class Tensor:
 
     @property
     def shape(self) -> tuple[int, ...]:
-        return self.array.shape
+        return printing.Size(self.array.shape)  # a tuple, printed as torch.Size([...])
 
     @property
     def dtype(self) -> np.dtype:
@@ -107,7 +107,7 @@ class Tensor:
         self.array = np.asarray(value)
 
     def size(self, dim: int | None = None) -> tuple[int, ...] | int:
-        return self.array.shape if dim is None else self.array.shape[engine.check_dim(
+        return self.shape if dim is None else self.array.shape[engine.check_dim(
             dim, self.ndim)]
 
     def is_contiguous(self) -> bool:

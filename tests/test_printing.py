@@ -285,3 +285,15 @@ def test_max_and_min_along_a_dim_print_as_torchs_return_types():
     x = [[1.0, 3.0], [2.0, 0.0]]
     for call in (lambda t: t.max(1), lambda t: t.min(0, keepdim=True)):
         assert repr(call(manual.tensor(x))) == repr(call(torch.tensor(x)))
+
+
+def test_a_shape_is_a_tuple_that_prints_as_torch_size():
+    for lib in (manual, torch):
+        x = lib.zeros(2, 3, 4)
+        assert x.shape == (2, 3, 4) and x.size() == x.shape and x.shape[1] == 3
+        assert isinstance(x.shape, tuple) and x.shape == lib.Size([2, 3, 4])
+        assert x.shape.numel() == 24
+    m, t = manual.zeros(2, 3, 4), torch.zeros(2, 3, 4)
+    for call in (lambda x: x.shape, lambda x: x.size(), lambda x: x.shape[1:],
+                 lambda x: x[0, 0].shape, lambda x: x.sum().shape):
+        assert repr(call(m)) == repr(call(t)) and str(call(m)) == str(call(t))

@@ -204,3 +204,23 @@ def tensor_repr(t: Any) -> str:
     elif t.requires_grad:
         suffixes.append("requires_grad=True")
     return _add_suffixes(prefix + text, suffixes, len(prefix))
+
+
+class Size(tuple):
+    """A tensor's shape: a tuple of ints that prints as torch's torch.Size does
+    (``torch.Size([2, 3])``); a slice of it is one too."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"torch.Size({list(self)})"
+
+    def __getitem__(self, index: Any) -> Any:
+        item = tuple.__getitem__(self, index)
+        return Size(item) if isinstance(index, slice) else item
+
+    def numel(self) -> int:
+        count = 1
+        for n in self:
+            count *= n
+        return count

@@ -26,7 +26,7 @@ def _gelu(rng, dtype):
     grad = values(rng, dtype, *m_y.shape)
     m_y.backward(to_manual(grad))
     t_y.backward(on_torch(grad))
-    label = f"gelu {approximate} of {m_y.shape}{' transposed' if transposed else ''}"
+    label = f"gelu {approximate} of {tuple(m_y.shape)}{' transposed' if transposed else ''}"
     yield compare(label, "exact", m_y, t_y)
     yield compare(f"{label}, backward", "exact", m_x.grad, t_x.grad)
 

@@ -200,7 +200,7 @@ class Graph:
 
 
 def node_text(node: GraphNode) -> str:
-    shape = f"{node.shape} {node.dtype}"
+    shape = f"{tuple(node.shape)} {node.dtype}"
     if node.grad is None:
         return f"{node.label}\n{shape}"
     return f"leaf {node.label} {shape}\n.grad = {array_text(node.grad)}"
@@ -217,7 +217,7 @@ def array_text(a: np.ndarray, most: int = 3) -> str:
         return values[0]
     if a.size <= most:
         return f"[{', '.join(values)}]"
-    return f"{a.shape}: [{', '.join(values)}, ...]"
+    return f"{tuple(a.shape)}: [{', '.join(values)}, ...]"
 
 
 def _dot_escape(text: str) -> str:
@@ -230,7 +230,7 @@ def graph_of(loss: Tensor, leaves: dict[str, Tensor], title: str) -> Graph:
     if loss.grad_fn is None:
         raise DrawError("the expression does not depend on any leaf: nothing to draw")
     if loss.array.size != 1:
-        raise DrawError(f"the expression gives shape {loss.shape}, not one number: end it "
+        raise DrawError(f"the expression gives shape {tuple(loss.shape)}, not one number: end it "
                         "with .sum() or .mean()")
     nodes = _graph(loss.grad_fn)                                      # newest first
     ids = {node: f"n{k}" for k, node in enumerate(nodes)}

@@ -308,7 +308,7 @@ CASES: list[tuple[Callable[[SimpleNamespace], Any], tuple[str, ...], str]] = [
     (lambda ns: ns.backward.backward(param(ns) * 2), ("scalar",), "backward-non-scalar"),
     (lambda ns: ns.backward.backward(ones(ns, 2).sum()), ("require", "grad"),
      "backward-no-grad"),
-    (lambda ns: ns.backward.backward(param(ns) * 2, ones(ns, 3)), ("shape", "(3", "(2"),
+    (lambda ns: ns.backward.backward(param(ns) * 2, ones(ns, 3)), ("shape", "[3]", "[2]"),
      "backward-gradient-shape"),
     (lambda ns: ns.t([1, 2], "int64", requires_grad=True), ("floating point",),
      "requires-grad-int"),
