@@ -100,7 +100,9 @@ from manual.reduction import (  # noqa: A004 (torch's names)
     mean,
     min,
     norm,
+    std,
     sum,
+    var,
 )
 from manual.serialization import load, save
 from manual.softmax import log_softmax  # manual.softmax stays the piece's module

@@ -206,6 +206,45 @@ def norm(input: Tensor, p: Any = "fro", dim: Dims = None, keepdim: bool = False)
     return record("LinalgVectorNormBackward0", value, (input,), derivative, saves=True)
 
 
+def var(input: Tensor, dim: Dims = None, unbiased: bool | None = None, keepdim: bool = False,
+        *, correction: float | None = None) -> Tensor:
+    """(7) The variance: sum (x - mean)^2 / (N - c), c = 1 unless ``correction`` (or
+    ``unbiased=False``: 0) says otherwise; torch's sum order is Welford's, so the last bits
+    may differ."""
+    return _spread(input, dim, unbiased, keepdim, correction, "Var")
+
+
+def std(input: Tensor, dim: Dims = None, unbiased: bool | None = None, keepdim: bool = False,
+        *, correction: float | None = None) -> Tensor:
+    """(7) The standard deviation: sqrt(var)."""
+    return _spread(input, dim, unbiased, keepdim, correction, "Std")
+
+
+def _spread(input: Tensor, dim: Any, unbiased: Any, keepdim: bool, correction: Any,
+            name: str) -> Tensor:
+    if isinstance(dim, bool):  # x.std(False): torch's old (unbiased) form
+        dim, unbiased = None, dim
+    c = correction if correction is not None else (0 if unbiased is False else 1)
+    x = input.array
+    arithmetic.check_spread(x.dtype, name.lower())
+    axes = tuple(range(input.ndim)) if dim is None else _axes(dim, input.ndim)
+    n = math.prod(input.shape[i] for i in axes)
+    arithmetic.warn_spread(n, c, name.lower())
+    with np.errstate(divide="ignore", invalid="ignore"):
+        centred = x - np.mean(x, axis=axes, keepdims=True)
+        variance = np.sum(centred * centred, axis=axes, keepdims=keepdim) / x.dtype.type(n - c)
+        value = np.asarray(np.sqrt(variance) if name == "Std" else variance, x.dtype)
+
+    def derivative(grad):                                         # (7)
+        g, r = (v if keepdim else np.expand_dims(v, axes) for v in (grad, value))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if name == "Std":                                     # g / (2 std), 0 where std = 0
+                g = np.where(r == 0, x.dtype.type(0), g / (r * 2))
+            return ((x.dtype.type(2) / x.dtype.type(n - c)) * g * centred,)  # 2 g (x - m) / (N - c)
+
+    return record(f"{name}Backward0", value, (input,), derivative, saves=True)
+
+
 def bincount(input: Tensor, weights: Tensor | None = None, minlength: int = 0) -> Tensor:
     """How many times each of 0 .. max(x) occurs in x (a 1-d tensor of counts, at least
     ``minlength`` long); with weights, the sum of the weights of each value's occurrences,

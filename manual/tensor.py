@@ -386,7 +386,7 @@ Tensor.__invert__ = Tensor.bitwise_not = comparison.bitwise_not
 Tensor.floor_divide, Tensor.remainder = comparison.floor_divide, comparison.remainder
 Tensor.isclose, Tensor.allclose = comparison.isclose, comparison.allclose
 Tensor.all, Tensor.any, Tensor.norm = reduction.all, reduction.any, reduction.norm
-Tensor.bincount = reduction.bincount
+Tensor.bincount, Tensor.std, Tensor.var = reduction.bincount, reduction.std, reduction.var
 Tensor.matmul = blas.matmul
 
 # the operators: t + u is add(t, u), u + t is add(t, u) too (radd), ...; an operand the

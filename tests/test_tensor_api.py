@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import operator
+import warnings
 from typing import Any
 
 import numpy as np
@@ -1391,3 +1392,49 @@ def test_bincount_counts_and_refuses_as_torch(x, weights, minlength):
         sides.append((type(error).__name__, str(error)) if error else
                      (str(made.dtype).replace("torch.", ""), made.tolist()))
     assert sides[0] == sides[1]
+
+
+@settings(max_examples=40)
+@given(reduction_cases(), st.sampled_from(["std", "var"]), st.sampled_from([None, 0, 1]))
+def test_std_and_var_match_torch(case, name, correction):
+    """Values within the bound of a sum of n terms in another order (torch adds by Welford's
+    method, manual in two passes), relative to the terms before they cancel: the mean of x^2
+    over N - c (its square root for std)."""
+    x, dim, keep = case
+    x = x.astype(np.float32) if x.dtype.kind != "f" else x
+    dim = dim if dim != () else None
+    options = {} if correction is None else {"correction": correction}
+
+    def f(lib, t):
+        return getattr(t, name)(**options) if dim is None else getattr(t, name)(
+            dim, keepdim=keep, **options)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # N - c <= 0: both warn, compared below
+        sides = run(f, [x], None)
+        t_out = to_numpy(sides[1][0])
+        axes = tuple(range(x.ndim)) if dim is None or x.ndim == 0 else tuple(
+            d % x.ndim for d in ((dim,) if isinstance(dim, int) else dim))
+        n = int(np.prod([x.shape[a] for a in axes])) if x.ndim else 1
+        c = 1 if correction is None else correction
+        with np.errstate(all="ignore"):
+            scale = np.sum(x.astype(np.float64) ** 2, axis=axes,
+                           keepdims=keep and dim is not None) / max(n - c, 1)
+        scale = np.sqrt(scale) if name == "std" else scale
+    assert_twins(f"{name}({dim}, c={c})", sides, "sums", "given the forward",
+                 scale=scale.astype(t_out.dtype), terms=2 * max(n, 1))
+
+
+@pytest.mark.parametrize("name", ["std", "var"])
+def test_std_and_var_of_small_integers_with_their_gradients_as_torch(name):
+    """Where every sum is exact: the values, the nodes and the gradients to the bit, and the
+    warning when N - correction <= 0."""
+    x = np.float32([[1, 3, 5], [2, 4, 12]])  # every running mean exact: so is every sum
+    for dim in (None, 0, 1):
+        sides = run(lambda lib, t, dim=dim: getattr(t, name)() if dim is None else
+                    getattr(t, name)(dim),
+                    [x], np.float32(2) if dim is None else np.float32([1, 2, 3][:3 - dim]))
+        assert_twins(f"{name}({dim})", sides)
+    for lib in LIBS:
+        with pytest.warns(UserWarning, match=rf"{name}\(\): degrees of freedom is <= 0"):
+            assert math.isnan(getattr(lib.ones(1), name)().item())

@@ -29,6 +29,7 @@ aten/src/ATen/WrapDimUtilsMulti.h (``dim_list_to_bitset``).
 from __future__ import annotations
 
 import numbers
+import warnings
 from typing import Any
 
 import numpy as np
@@ -285,3 +286,16 @@ def check_bincount(x: np.ndarray, weights: np.ndarray | None, minlength: int) ->
         raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
     if weights is not None and (weights.ndim != 1 or len(weights) != len(x)):
         raise RuntimeError("weights should be 1-d and have the same length as input")
+
+
+def check_spread(dtype: np.dtype, name: str) -> None:
+    if dtype.kind != "f":
+        raise RuntimeError("std and var only support floating point and complex dtypes")
+
+
+def warn_spread(n: int, correction: float, name: str) -> None:
+    """torch's warning when N - correction <= 0 (the result is then inf or NaN)."""
+    if n - correction <= 0:
+        warnings.warn(f"{name}(): degrees of freedom is <= 0. Correction should be strictly "
+                      "less than the reduction factor (input numel divided by output numel).",
+                      UserWarning, stacklevel=4)
