@@ -30,7 +30,8 @@ def _folders_named(path: Path, folders: set[str]) -> set[str]:
 def test_every_folder_the_tests_read_is_copied_for_mutation():
     config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["mutmut"]
     copied = {p.strip("/") for p in config["source_paths"] + config["also_copy"]} | {"tests"}
-    folders = {p.name for p in ROOT.iterdir() if p.is_dir() and not p.name.startswith(".")}
+    folders = {p.name for p in ROOT.iterdir() if p.is_dir() and not p.name.startswith(".")
+               and p.name not in ("build", "dist") and not p.name.endswith(".egg-info")}
     for path in sorted((ROOT / "tests").rglob("*.py")):
         if path.name == Path(__file__).name:  # its own strings are examples
             continue
