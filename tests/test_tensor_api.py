@@ -1438,3 +1438,38 @@ def test_std_and_var_of_small_integers_with_their_gradients_as_torch(name):
     for lib in LIBS:
         with pytest.warns(UserWarning, match=rf"{name}\(\): degrees of freedom is <= 0"):
             assert math.isnan(getattr(lib.ones(1), name)().item())
+
+
+def _set_rows(lib: Any) -> Any:
+    x = lib.zeros(2, 3)
+    x[0] = lib.ones(1, 1, 3)  # leading 1s of the value go, as torch's setitem drops them
+    x[1, 1:] = lib.tensor([[5.0, 6.0]])
+    return x
+
+
+SMALL_FORMS = {
+    "linspace(requires_grad)": lambda lib: lib.linspace(0, 1, 5, requires_grad=True),
+    "linspace(steps=1)": lambda lib: lib.linspace(0, 1, 1),
+    "linspace(bool, steps=2)": lambda lib: lib.linspace(0, 1, 2, dtype=lib.bool),
+    "linspace(device=cuda)": lambda lib: lib.linspace(0, 1, 3, device="cuda"),
+    "mean(dtype)": lambda lib: lib.tensor([1.5, 2.25, 3.0]).mean(dtype=lib.float64),
+    "mean(0, dtype)": lambda lib: lib.tensor([[1.5, 2.25], [3.0, 1.0]]).mean(0, dtype=lib.float64),
+    "x[i] = v with leading 1s": _set_rows,
+    "arange(tensors)": lambda lib: lib.arange(lib.tensor(1), lib.tensor(7), 2),
+    "arange(float step)": lambda lib: lib.arange(0, 2, 0.5),
+    "arange(float tensor)": lambda lib: lib.arange(lib.tensor(0.5), 3),
+    "arange(device=cuda)": lambda lib: lib.arange(3, device="cuda"),
+    "sub(alpha)": lambda lib: lib.sub(lib.tensor([1.0, 2.0]), lib.tensor([0.1, 0.3]), alpha=3),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SMALL_FORMS))
+def test_small_forms_of_creation_and_arithmetic_as_torch(name):
+    """Values, dtype, shape and requires_grad to the bit, or the same exception class with
+    torch's words first (manual may say more: that it computes on the CPU)."""
+    (m, m_error), (t, t_error) = (outcome(SMALL_FORMS[name], lib) for lib in LIBS)
+    if t_error is not None:
+        assert type(m_error) is type(t_error) and str(m_error).startswith(str(t_error))
+        return
+    assert_exact(name, m, t)
+    assert m.requires_grad == t.requires_grad
