@@ -264,3 +264,15 @@ def test_dtypes_are_refused_in_torchs_order():
     differ = conv_dtype_outcomes_differ(manual.conv2d.conv2d,
                                         torch_native.conv2d.conv2d)
     assert not differ, "\n".join(differ)
+
+
+@pytest.mark.parametrize("transposed", [False, True])
+def test_a_weight_whose_rows_groups_do_not_divide_is_refused_in_torchs_words(transposed):
+    """torch prints this weight's size in double brackets, [[3, 1, 3, 3]]; so does manual."""
+    messages = []
+    for lib in (manual, torch):
+        f = (lib.nn.functional.conv_transpose2d if transposed else lib.nn.functional.conv2d)
+        with pytest.raises(RuntimeError) as raised:
+            f(lib.ones(1, 2 if not transposed else 3, 4, 4), lib.ones(3, 1, 3, 3), groups=2)
+        messages.append(str(raised.value))
+    assert messages[0] == messages[1]

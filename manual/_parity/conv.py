@@ -217,7 +217,7 @@ def _check_weight(weight: Tensor, groups: int, x_shape: tuple[int, ...], bias: T
                            f"dimension 0, but got weight of size {size} instead")
     if size[0] % groups:
         raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by {groups} "
-                           f"at dimension 0, but got weight of size {size} instead")
+                           f"at dimension 0, but got weight of size [{size}] instead")  # sic
     c_in, c_out = (size[0], size[1] * groups) if transposed else (size[1] * groups, size[0])
     given = f"Given {'transposed=1' if transposed else f'groups={groups}'}, weight of size {size}"
     if x_shape[1] != c_in:
