@@ -276,3 +276,30 @@ def test_a_weight_whose_rows_groups_do_not_divide_is_refused_in_torchs_words(tra
             f(lib.ones(1, 2 if not transposed else 3, 4, 4), lib.ones(3, 1, 3, 3), groups=2)
         messages.append(str(raised.value))
     assert messages[0] == messages[1]
+
+
+@pytest.mark.parametrize("transposed", [False, True])
+def test_the_batched_products_give_each_images_bits(monkeypatch, transposed):
+    """Large float32 products are made over the whole batch (manual/_conv.py): each entry is
+    still its own image's dot product, so the output and both gradients have the same bits
+    as when every product is made image by image."""
+    import manual._conv
+
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((2, 32, 26, 26)).astype(np.float32)
+    w = rng.standard_normal((64, 32, 3, 3) if not transposed else (32, 64, 3, 3)
+                            ).astype(np.float32) * np.float32(0.1)
+    f = manual.nn.functional.conv_transpose2d if transposed else manual.nn.functional.conv2d
+
+    def run() -> list[bytes]:
+        xs, ws = manual.tensor(x, requires_grad=True), manual.tensor(w, requires_grad=True)
+        y = f(xs, ws)
+        y.backward(manual.tensor(rng_dy(y.shape)))
+        return [np.asarray(t.detach()).tobytes() for t in (y, xs.grad, ws.grad)]
+
+    def rng_dy(shape: tuple[int, ...]) -> np.ndarray:
+        return np.random.default_rng(5).standard_normal(shape).astype(np.float32)
+
+    batched = run()
+    monkeypatch.setattr(manual._conv, "_one_product", lambda dtype, sizes: False)
+    assert run() == batched

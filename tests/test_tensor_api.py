@@ -1248,6 +1248,8 @@ def test_tensor_reads_data_or_refuses_it_as_torch(name, dtype):
     ("where(c)", lambda lib: lib.where(lib.tensor([[0, 1], [2, 0]]) > 0)),
     ("float // 0", lambda lib: lib.tensor([1.0, -1.0, 0.0]) // lib.tensor([0.0, -0.0, 0.0])),
     ("float // 0.0", lambda lib: lib.tensor([1.0, -1.0, 0.0]) // 0.0),
+    ("float % 0", lambda lib: lib.tensor([1.0, -1.0, 0.0]) % lib.tensor([0.0, -0.0, 0.0])),
+    ("float % 0.0", lambda lib: lib.tensor([1.0, -1.0, 0.0]) % 0.0),
 ])
 def test_integer_powers_where_and_division_by_zero_as_torch(name, call):
     """Values to the bit (NaN where torch's NaN), with no NumPy warning."""
