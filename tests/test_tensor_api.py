@@ -1475,3 +1475,19 @@ def test_small_forms_of_creation_and_arithmetic_as_torch(name):
         return
     assert_exact(name, m, t)
     assert m.requires_grad == t.requires_grad
+
+
+def test_fill_with_a_tensor_that_wants_a_gradient_as_torch():
+    """x.fill_(v), v a 0-d tensor: every element is v, v's gradient is the sum of x's, and
+    what x held before gets none (torch's FillBackward nodes)."""
+    got = []
+    for lib in LIBS:
+        v = lib.tensor(2.5, requires_grad=True)
+        source = lib.ones(2, 3, requires_grad=True)
+        x = source * 1
+        x.fill_(v)
+        (x * lib.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])).sum().backward()
+        node = x.grad_fn.name() if lib is manual else type(x.grad_fn).__name__
+        got.append((to_numpy(x.detach()).tolist(), to_numpy(v.grad).tolist(),
+                    to_numpy(source.grad).tolist(), node))
+    assert got[0] == got[1]
