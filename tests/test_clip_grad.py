@@ -147,3 +147,15 @@ def test_a_norm_past_the_dtypes_range_is_inf_silently_as_torch(norm_type, dtype,
         out.append((np.asarray(side.clip_grad_norm_(params, 1.0, norm_type)).tobytes(),
                     np.asarray(params[0].grad).tobytes()))
     assert out[0] == out[1]
+
+
+@pytest.mark.parametrize("sizes", [[1], [0], [1, 0, 3], [0, 0]], ids=str)
+def test_gradients_of_one_element_or_none_clip_as_torch(sizes):
+    """A gradient of one element is its own norm (|g|), an empty one adds nothing."""
+    out = []
+    for lib, side in ((manual, mc), (torch, tc)):
+        params = _params(lib, [np.full(n, -3.0, np.float32) for n in sizes])
+        total = side.clip_grad_norm_(params, 1.0)
+        out.append((np.asarray(total).tobytes(),
+                    [np.asarray(p.grad).tobytes() for p in params]))
+    assert out[0] == out[1]

@@ -303,3 +303,15 @@ def test_the_batched_products_give_each_images_bits(monkeypatch, transposed):
     batched = run()
     monkeypatch.setattr(manual._conv, "_one_product", lambda dtype, sizes: False)
     assert run() == batched
+
+
+@pytest.mark.parametrize("dtype", ["float64", "int64", "int32", "int16", "int8", "uint8"])
+def test_an_input_of_another_dtype_than_the_bias_is_refused_in_torchs_words(dtype):
+    """torch names the dtypes as C++ types: long int, short int, signed char, ..."""
+    messages = []
+    for lib in (manual, torch):
+        with pytest.raises(RuntimeError) as raised:
+            lib.nn.functional.conv2d(lib.ones(1, 1, 3, 3, dtype=getattr(lib, dtype)),
+                                     lib.ones(1, 1, 2, 2), lib.ones(1))
+        messages.append(str(raised.value))
+    assert messages[0] == messages[1]
