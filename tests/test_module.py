@@ -205,3 +205,15 @@ def test_without_torch_parameters_are_leaves_that_share_the_datas_memory():
     assert repr(p).startswith("Parameter containing:\ntensor(")
     frozen = manual.nn.Parameter(manual.ones(2), requires_grad=False)
     assert not frozen.requires_grad
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int64", "int32", "int16", "int8",
+                                   "uint8", "bool"])
+def test_a_plain_tensor_is_refused_as_a_parameter_named_as_torch_names_it(dtype):
+    """torch.typename in the message: torch.FloatTensor, torch.ShortTensor, torch.CharTensor..."""
+    messages = []
+    for lib in LIBS:
+        with pytest.raises(TypeError) as raised:
+            lib.nn.Linear(2, 2).register_parameter("w", lib.ones(2, dtype=getattr(lib, dtype)))
+        messages.append(str(raised.value))
+    assert messages[0] == messages[1]

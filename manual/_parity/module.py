@@ -20,8 +20,8 @@ from typing import Any
 import numpy as np
 
 _TENSOR_TYPES = {"float32": "FloatTensor", "float64": "DoubleTensor", "int64": "LongTensor",
-                 "int32": "IntTensor", "bool": "BoolTensor", "uint8": "ByteTensor",
-                 "float16": "HalfTensor"}
+                 "int32": "IntTensor", "int16": "ShortTensor", "int8": "CharTensor",
+                 "bool": "BoolTensor", "uint8": "ByteTensor", "float16": "HalfTensor"}
 
 
 def typename(value: Any) -> str:
