@@ -14,6 +14,7 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
+import manual
 import manual.generator as mg
 import torch_native.generator as tg
 
@@ -148,3 +149,30 @@ def test_the_same_seed_gives_the_same_draws_and_state_round_trips(seed, n):
     _same_bits(mg.randn(n).array, first)
     mg.set_rng_state(state)
     _same_bits(mg.randn(n).array, after)
+
+
+@pytest.mark.parametrize(("field", "value"), [("left", 0), ("left", -1), ("left", 625),
+                                              ("left", 1), ("position", 625), ("size", 5048),
+                                              ("size", 100)], ids=str)
+def test_a_state_torch_refuses_is_refused_alike(field, value):
+    """torch's state bytes with a field out of range (the Mersenne Twister's countdown
+    ``left``, its ``next`` position) or of another size: refused with torch's words, or,
+    in range, continuing as torch's stream does."""
+    torch.manual_seed(3)
+    torch.rand(5)
+    b = bytearray(torch.get_rng_state().numpy().tobytes())
+    if field == "left":
+        b[8:12] = value.to_bytes(4, "little", signed=True)
+    elif field == "position":
+        b[16:24] = value.to_bytes(8, "little")
+    else:
+        b = b[:value]
+    state = np.frombuffer(bytes(b), np.uint8).copy()
+    outcomes = []
+    for lib in (manual, torch):
+        try:
+            lib.set_rng_state(torch.tensor(state) if lib is torch else state)
+            outcomes.append(lib.rand(3).tolist())
+        except RuntimeError as error:
+            outcomes.append(str(error))
+    assert outcomes[0] == outcomes[1]

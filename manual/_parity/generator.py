@@ -191,9 +191,8 @@ def unpack_state(state: Any) -> tuple[int, np.ndarray, int, bool, float | None, 
     position = int.from_bytes(b[16:24], "little")
     if len(b) != STATE_SIZE or not (0 < left <= WORDS and position <= WORDS):
         raise RuntimeError("Invalid mt19937 state" if len(b) == STATE_SIZE else
-                           f"Expected either a CPUGeneratorImplStateLegacy of size 5048 or a "
-                           f"CPUGeneratorImplState of size {STATE_SIZE} but found the input "
-                           f"RNG state size to be {len(b)}")
+                           f"Expected a CPUGeneratorImplState of size {STATE_SIZE} but found "
+                           f"the input RNG state size to be {len(b)}")
     words = (np.frombuffer(b[24:24 + 8 * WORDS], "<u8") & 0xFFFFFFFF).astype(np.uint32)
     double_normal = float(np.frombuffer(b[5024:5032], "<f8")[0]) if b[5040] else None
     float_normal = float(np.frombuffer(b[5048:5052], "<f4")[0]) if b[5052] else None
