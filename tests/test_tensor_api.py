@@ -1461,6 +1461,9 @@ SMALL_FORMS = {
     "arange(float step)": lambda lib: lib.arange(0, 2, 0.5),
     "arange(float tensor)": lambda lib: lib.arange(lib.tensor(0.5), 3),
     "arange(device=cuda)": lambda lib: lib.arange(3, device="cuda"),
+    "arange(0, 1e20)": lambda lib: lib.arange(0, 1e20),
+    "arange(step=0)": lambda lib: lib.arange(0, 5, 0),
+    "linspace(bool, steps=3)": lambda lib: lib.linspace(0, 1, 3, dtype=lib.bool),
     "sub(alpha)": lambda lib: lib.sub(lib.tensor([1.0, 2.0]), lib.tensor([0.1, 0.3]), alpha=3),
 }
 
