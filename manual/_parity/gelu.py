@@ -59,7 +59,7 @@ GRAIN = 32768  # at::internal::GRAIN_SIZE: a loop over more elements is shared a
 ALONE = 16384  # GeluKernel (forward) shares out any loop over more elements, in equal parts
 
 
-def _default_threads() -> int:
+def _default_threads() -> int:  # pragma: no mutate block (import time)
     """The threads torch's parallel loops run on by default: OMP_NUM_THREADS or
     MKL_NUM_THREADS if set, else one per core. After torch.set_num_threads(n), or on a
     machine with two hardware threads per core (torch counts physical cores), set THREADS

@@ -129,7 +129,7 @@ _LOW29, _HALF29 = np.uint64((1 << 29) - 1), np.uint64(1 << 28)  # the bits float
 _TINY32 = float(np.finfo(_f32).tiny)
 
 
-def _binade_constant(e: int) -> float:
+def _binade_constant(e: int) -> float:  # pragma: no mutate block (import time)
     """K = 1.5 2^(E+29): (x + K) - K rounds x to a multiple of 2^(E-23), float32's spacing
     in [2^E, 2^(E+1)), ties to even, in one float64 addition."""
     return 1.5 * 2.0 ** (e + 29)
@@ -365,7 +365,7 @@ def _sleef_log(d: np.ndarray) -> np.ndarray:
 
 # -- glibc: expf, exp -----------------------------------------------------------------------------
 
-def _powers_of_two(n: int) -> list[tuple[float, float]]:
+def _powers_of_two(n: int) -> list[tuple[float, float]]:  # pragma: no mutate block (import time)
     """2^(i/n) for i < n, each as its nearest double H and the relative rest (2^(i/n) - H)/H
     rounded: the values glibc's tables hold (e_exp2f_data.c, e_exp_data.c)."""
     context = decimal.Context(prec=60)
@@ -524,7 +524,7 @@ def _log_near_one(x: np.ndarray) -> np.ndarray:
 
 # -- glibc's log tables (e_logf_data.c, e_log_data.c): 1/c and log(c) for each subinterval ------
 
-def _hex_table(text: str) -> np.ndarray:
+def _hex_table(text: str) -> np.ndarray:  # pragma: no mutate block (import time)
     """Pairs of hexadecimal floats, (1/c, log c) per row."""
     return np.array([float.fromhex(v) for v in text.split()]).reshape(-1, 2)
 
