@@ -61,3 +61,53 @@ def test_dealias_malloc_system_leaves_glibc_alone(monkeypatch):
     assert keep_freed_memory() is False
     monkeypatch.delenv("DEALIAS_MALLOC")
     assert keep_freed_memory() is GLIBC
+
+
+class _FakeLibc:
+    """A libc whose mallopt records its calls (mallopt answers 1 when it took the value)."""
+
+    def __init__(self, answer: int = 1):
+        self.calls: list[tuple[int, int]] = []
+        self.answer = answer
+
+    def mallopt(self, param: int, value: int) -> int:
+        self.calls.append((param, value))
+        return self.answer
+
+
+def test_keep_freed_memory_sets_glibcs_two_thresholds(monkeypatch):
+    # the parameters are glibc's malloc.h: M_MMAP_THRESHOLD is -3, M_TRIM_THRESHOLD is -1;
+    # blocks up to 256 MiB stay in the heap, and the heap is trimmed only past 512 MiB free
+    import ctypes
+    import ctypes.util
+
+    from manual._allocator import keep_freed_memory
+
+    monkeypatch.delenv("DEALIAS_MALLOC", raising=False)
+    opened, libc = [], _FakeLibc()
+    monkeypatch.setattr(ctypes.util, "find_library", lambda name: f"lib{name}.so.6")
+    monkeypatch.setattr(ctypes, "CDLL", lambda name: opened.append(name) or libc)
+    assert keep_freed_memory() is True
+    assert opened == ["libc.so.6"]
+    assert libc.calls == [(-3, 256 * 2**20), (-1, 512 * 2**20)]
+
+    refused = _FakeLibc(answer=0)    # a mallopt that refuses: not taken, and no second call
+    monkeypatch.setattr(ctypes, "CDLL", lambda name: refused)
+    assert keep_freed_memory() is False
+    assert refused.calls == [(-3, 256 * 2**20)]
+
+
+def test_keep_freed_memory_without_glibc_changes_nothing(monkeypatch):
+    import ctypes
+
+    from manual._allocator import keep_freed_memory
+
+    monkeypatch.delenv("DEALIAS_MALLOC", raising=False)
+
+    def no_library(name):
+        raise OSError(f"{name}: cannot open shared object file")
+
+    monkeypatch.setattr(ctypes, "CDLL", no_library)
+    assert keep_freed_memory() is False
+    monkeypatch.setattr(ctypes, "CDLL", lambda name: object())   # a libc without mallopt
+    assert keep_freed_memory() is False
