@@ -90,6 +90,7 @@ def adaptive_avg_pool2d(input: Tensor, output_size: int | tuple[int | None, int 
     y = parity.adaptive_divide(total, k_h, k_w, input)               # (7) (total / k_h) / k_w
 
     def derivative(dy: np.ndarray) -> tuple[np.ndarray]:
+        parity.check_adaptive_grad(dy)  # torch's backward refuses an empty grid or channels
         delta = dy.reshape(total.shape) / k_h.astype(dy.dtype) / k_w.astype(dy.dtype)  # (8)
         return (parity.scatter_windows(delta, taps, inside, x.shape),)  # (8) dx[cell] += delta
 

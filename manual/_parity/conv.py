@@ -294,9 +294,9 @@ def output_padding(module: Any, x: Any, output_size: Any) -> tuple[int, int]:
     (torch/nn/modules/conv.py, ``_ConvTransposeNd._output_padding``)."""
     if output_size is None:
         return module.output_padding
-    size, batched = list(output_size), x.ndim == 4
+    size, batched = output_size, x.ndim == 4
     if len(size) == (4 if batched else 3):
-        size = size[-2:]
+        size = size[-2:]  # a slice of what was given: torch prints it as it is
     if len(size) != 2:
         raise ValueError(f"ConvTranspose2D: for {x.ndim}D input, output_size must have 2 or "
                          f"{4 if batched else 3} elements (got {len(output_size)})")
@@ -305,5 +305,5 @@ def output_padding(module: Any, x: Any, output_size: Any) -> tuple[int, int]:
     most = [least[d] + module.stride[d] - 1 for d in range(2)]
     if any(not least[d] <= size[d] <= most[d] for d in range(2)):
         raise ValueError(f"requested an output size of {size}, but valid sizes range from "
-                         f"{least} to {most} (for an input of torch.Size({list(x.shape[-2:])}))")
+                         f"{least} to {most} (for an input of {x.shape[2:]})")  # sic: [W] if 3-d
     return (size[0] - least[0], size[1] - least[1])

@@ -20,11 +20,13 @@ Equation numbers are those of manual/pooling.py.
   5. the kernel's dtypes: max_pool2d has none for bool, avg_pool2d only floats and int64,
      an empty batch included.
   Messages keep torch's words and add the arguments where torch names none.
-* adaptive_avg_pool2d (``adaptive_output_size``): F.adaptive_avg_pool2d replaces a None in
-  output_size by the input's size (a ValueError when the input has too few dims); then two
+* adaptive_avg_pool2d (``adaptive_output_size``): F.adaptive_avg_pool2d asks the input for
+  its size() (whatever it is: a list's AttributeError), replaces a None in output_size by
+  that size (a ValueError when the input has too few dims); then two
   sizes, not negative. (1, 1) is x.mean((-1, -2), keepdim=True): mean refuses a non-float
   input, then fewer than 2 dims. Any other size: 3 or 4 dims, H and W not empty, and floats
-  only, unless the output is empty.
+  only, unless the output is empty. Its backward (``check_adaptive_grad``) refuses a dy
+  empty past its first dim: an empty output, or no channels.
 * The windows (``windows``, ``cells``): (1) and (6) as tables of flat offsets h W + w, one
   row per window in raster order, its taps row-major, as torch's kernels visit them.
   An empty window: with dilation and padding a window can miss every input element (height
@@ -142,14 +144,14 @@ def check_avg_pool2d(input: Any, kernel_size: Any, stride: Any, padding: Any, ce
 def adaptive_output_size(input: Any, output_size: Any) -> Pair:
     """The output's (height, width), None read as the input's size; torch's refusals on the
     path it takes: the mean for (1, 1), its pooling kernel otherwise."""
-    _check_tensor(input, "adaptive_avg_pool2d")
+    shape = input.size()  # torch's Python layer asks any input for its size first
     if not isinstance(output_size, int):  # torch's Python layer: None keeps the input's size
-        if len(input.shape) <= len(output_size):
+        if len(shape) <= len(output_size):
             raise ValueError(f"Input dimension should be at least {len(output_size) + 1}: "
-                             f"output_size={output_size} for an input of size "
-                             f"{list(input.shape)}")
-        output_size = [input.shape[-len(output_size) + i] if v is None else v
+                             f"output_size={output_size} for an input of size {list(shape)}")
+        output_size = [shape[-len(output_size) + i] if v is None else v
                        for i, v in enumerate(output_size)]
+    _check_tensor(input, "adaptive_avg_pool2d")
     sizes = _ints(output_size, "output_size", 2, "adaptive_avg_pool2d")
     sizes = sizes * 2 if isinstance(output_size, int) else sizes
     if len(sizes) != 2:
@@ -162,6 +164,17 @@ def adaptive_output_size(input: Any, output_size: Any) -> Pair:
     else:
         _check_adaptive(input, sizes)
     return sizes[0], sizes[1]
+
+
+def check_adaptive_grad(dy: np.ndarray) -> None:
+    """The adaptive backward's refusal: dy empty in a dim past its first (its channels, or
+    an output_size with a 0); a 1x1 output is the mean's, which takes any."""
+    for axis in range(1, dy.ndim):
+        if dy.shape[axis] == 0:
+            raise RuntimeError(
+                "adaptive_avg_pool2d_backward(): Expected grad_output to have non-zero size for "
+                f"non-batch dimensions, but grad_output has sizes {list(dy.shape)} with "
+                f"dimension {axis} being empty")
 
 
 def windows(geometry: Geometry, size: Pair) -> tuple[np.ndarray, ...]:
