@@ -33,9 +33,7 @@ class device:  # noqa: N801 (torch's name)
         self.type = name
         self.index = int(number) if number else index
 
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, str):
-            other = device(other)
+    def __eq__(self, other: object) -> bool:  # a device only: device("cpu") != "cpu"
         return isinstance(other, device) and (self.type, self.index) == (other.type, other.index)
 
     def __hash__(self) -> int:

@@ -145,7 +145,7 @@ class Module:
             self._non_persistent.add(name)
 
     def add_module(self, name: str, module: Module | None) -> None:
-        parity.check_name(self, "module", name, self._modules)
+        parity.check_module_name(self, name, module, Module)
         self._modules[name] = module
 
     register_module = add_module
@@ -264,11 +264,12 @@ class Module:
         check_device(where)
         return self if dtype is None else self._cast(np.dtype(dtype))
 
-    def _cast(self, dtype: np.dtype) -> Module:
-        """(7) every floating parameter, gradient and buffer in ``dtype``, in place."""
+    def _cast(self, dtype: np.dtype, floating_only: bool = True) -> Module:
+        """(7) every floating parameter, gradient and buffer in ``dtype``, in place (with
+        ``type()``, every one: an integer buffer too)."""
         for module in self.modules():
             for t in [*module._parameters.values(), *module._buffers.values()]:
-                if t is not None and t.dtype.kind == "f":
+                if t is not None and (t.dtype.kind == "f" or not floating_only):
                     t.array = t.array.astype(dtype)
                     if t.grad is not None:
                         t._grad = Tensor(t.grad.array.astype(dtype))
@@ -288,7 +289,7 @@ class Module:
         return self
 
     def type(self, dst_type: Any) -> Module:
-        return self._cast(np.dtype(dst_type))
+        return self._cast(np.dtype(dst_type), floating_only=False)
 
     # -- state (6) ------------------------------------------------------------------------------
 

@@ -46,14 +46,16 @@ def register_optimizer_step_post_hook(hook: Callable[..., Any]) -> RemovableHand
 
 
 def _with_hooks(step: Callable[..., Any]) -> Callable[..., Any]:
-    """A subclass's step run between the global hooks and the optimizer's own, as torch's."""
+    """A subclass's step run between the global hooks and the optimizer's own, as torch's
+    (the hooks' ``args`` are step's own, the optimizer first)."""
     @functools.wraps(step)
-    def hooked(self: Optimizer, *args: Any, **kwargs: Any) -> Any:
+    def hooked(*args: Any, **kwargs: Any) -> Any:
+        self: Optimizer = args[0]
         for hook in [*_global_pre_hooks.values(), *self._step_pre_hooks.values()]:
             changed = hook(self, args, kwargs)
             if changed is not None:
                 args, kwargs = changed
-        out = step(self, *args, **kwargs)
+        out = step(*args, **kwargs)
         for hook in [*self._step_post_hooks.values(), *_global_post_hooks.values()]:
             hook(self, args, kwargs)
         return out

@@ -23,6 +23,8 @@ from typing import Any
 
 import numpy as np
 
+from manual._parity.printing import Size
+
 FREED = (
     "Trying to backward through the graph a second time (or directly access saved tensors "
     "after they have already been freed). Saved intermediate values of the graph are freed "
@@ -182,12 +184,13 @@ def zero_where_bits(mask: np.ndarray, a: np.ndarray) -> np.ndarray:
 # -- tensors: conversions, hooks, in-place casts ----------------------------------------------
 
 def legacy_array(data: Any) -> np.ndarray:
-    """``Tensor(data)`` as torch's legacy constructor reads it: sizes give zeros of that
-    shape, data a float32 copy (NumPy scalars, from inside the engine, keep their dtype)."""
+    """``Tensor(data)`` as torch's legacy constructor reads it: an int or a ``Size`` gives
+    zeros of that shape, data (a tuple too) a float32 copy (NumPy scalars, from inside the
+    engine, keep their dtype)."""
     if isinstance(data, np.generic):
         return np.asarray(data)
-    if isinstance(data, tuple) or isinstance(data, int) and not isinstance(data, bool):
-        sizes = data if isinstance(data, tuple) else (data,)
+    if isinstance(data, Size) or isinstance(data, int) and not isinstance(data, bool):
+        sizes = data if isinstance(data, Size) else (data,)
         return np.zeros(sizes, np.float32)
     return np.array(data, dtype=np.float32)
 
@@ -199,8 +202,8 @@ def check_numpy(t: Any) -> None:
 
 
 def check_index(t: Any) -> None:
-    """A tensor used as a Python index must be one integer."""
-    if t.dtype.kind not in "iu" or t.array.size != 1:
+    """A tensor used as a Python index must be one integer (a bool counts, as in Python)."""
+    if t.dtype.kind not in "biu" or t.array.size != 1:
         raise TypeError("only integer tensors of a single element can be converted to an index")
 
 

@@ -57,6 +57,21 @@ def check_name(module: Any, kind: str, name: Any, table: dict) -> None:
         raise KeyError(f"attribute '{name}' already exists")
 
 
+def check_module_name(module: Any, name: Any, child: Any, module_type: type) -> None:
+    """add_module's checks, in its order: a Module or None, a string name, not taken by
+    another attribute (before the dot and empty checks, unlike register_parameter)."""
+    if child is not None and not isinstance(child, module_type):
+        raise TypeError(f"{typename(child)} is not a Module subclass")
+    if not isinstance(name, str):
+        raise TypeError(f"module name should be a string. Got {typename(name)}")
+    if hasattr(module, name) and name not in module.__dict__.get("_modules", {}):
+        raise KeyError(f"attribute '{name}' already exists")
+    if "." in name:
+        raise KeyError(f'module name can\'t contain ".", got: {name}')
+    if name == "":
+        raise KeyError('module name can\'t be empty string ""')
+
+
 def check_parameter(name: str, param: Any, parameter_type: type) -> None:
     if param is not None and not isinstance(param, parameter_type):
         raise TypeError(f"cannot assign '{typename(param)}' object to parameter '{name}' "
