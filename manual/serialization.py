@@ -55,7 +55,7 @@ def load(f: str | os.PathLike | BinaryIO, map_location: Any = None, pickle_modul
          *, weights_only: bool | None = None, mmap: bool | None = None,
          **pickle_load_args: Any) -> Any:
     """Read what ``save`` or ``torch.save`` wrote: only tensors, containers, plain values."""
-    parity.check_load_arguments(map_location, weights_only)
+    encoding = parity.check_load_arguments(map_location, weights_only, pickle_load_args)
     source = open(f, "rb") if isinstance(f, (str, os.PathLike)) else f  # noqa: SIM115
     try:
         records = parity.read_archive(io.BytesIO(source.read()))
@@ -63,4 +63,4 @@ def load(f: str | os.PathLike | BinaryIO, map_location: Any = None, pickle_modul
         if source is not f:
             source.close()
     storages = parity.storages(records)                                      # (2)
-    return parity.unpickled(records["data.pkl"], storages)                  # (4), (5)
+    return parity.unpickled(records["data.pkl"], storages, encoding)        # (4), (5)

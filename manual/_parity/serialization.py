@@ -21,6 +21,7 @@ caffe2/serialize/inline_container.cc, third_party/miniz-3.0.2 (``mz_zip_writer_a
 
 from __future__ import annotations
 
+import copy
 import io
 import os
 import pickle
@@ -161,13 +162,15 @@ def _as_torch_values(obj: Any) -> Any:
         return _Rebuilt(Global("torch", "device"), (str(obj),))
     if isinstance(obj, np.generic):
         return obj.item()
-    if isinstance(obj, (dict, list, tuple, set)) and not hasattr(obj, "_fields"):
-        items = obj.items() if isinstance(obj, dict) else obj
-        converted = [(_as_torch_values(k), _as_torch_values(v)) for k, v in items] if isinstance(
-            obj, dict) else [_as_torch_values(v) for v in items]
-        made = type(obj)(converted)
-        if hasattr(obj, "__dict__") and isinstance(made, OrderedDict):
-            made.__dict__.update(obj.__dict__)  # a state dict's _metadata
+    if isinstance(obj, dict):  # the same class, its fields (a state dict's _metadata) kept
+        made = copy.copy(obj)
+        made.clear()
+        made.update({_as_torch_values(k): _as_torch_values(v) for k, v in obj.items()})
+        return made
+    if isinstance(obj, (list, tuple, set)) and not hasattr(obj, "_fields"):
+        made = type(obj)(_as_torch_values(v) for v in obj)
+        if hasattr(obj, "__dict__"):
+            made.__dict__.update(obj.__dict__)  # a subclass's fields
         return made
     return obj
 
@@ -307,7 +310,10 @@ def check_protocol(protocol: int) -> None:
                          f"{protocol}")
 
 
-def check_load_arguments(map_location: Any, weights_only: bool | None) -> None:
+def check_load_arguments(map_location: Any, weights_only: bool | None,
+                         pickle_load_args: dict[str, Any]) -> str:
+    """Refuse what manual does not do; the encoding a Python 2 string (SHORT_BINSTRING) is
+    read with: torch warns that pickle_load_args are for weights_only=False, then uses it."""
     if weights_only is False:  # a one-line stop under dealias run
         raise NotInManualError("load(weights_only=False)", "manual reads weights only, as "
                                "torch does with weights_only=True: tensors, containers and "
@@ -315,32 +321,49 @@ def check_load_arguments(map_location: Any, weights_only: bool | None) -> None:
     where = str(map_location) if map_location is not None else "cpu"
     if not isinstance(map_location, (dict, type(None))) and not where.startswith("cpu"):
         raise RuntimeError(f"map_location={map_location!r}: manual loads onto the CPU only")
+    if pickle_load_args:
+        import warnings
+
+        warnings.warn("pickle_load_args only works if `weights_only=False`.", stacklevel=3)
+    return pickle_load_args.get("encoding", "utf-8")
 
 
 # -- reading -------------------------------------------------------------------------------
 
 def read_archive(source: io.BytesIO) -> dict[str, bytes]:
-    """The records of a torch archive, by name without the archive's folder."""
+    """The records of a torch archive, by name without the archive's folder, checked in the
+    order PyTorchStreamReader and torch.load check them."""
     try:
         archive = zipfile.ZipFile(source)
     except zipfile.BadZipFile:
-        raise RuntimeError(
-            "PytorchStreamReader failed reading zip archive: not a ZIP archive. This is an "
-            "internal miniz error. If you are seeing this error, there is a high likelihood "
-            "that your checkpoint file is corrupted. This can happen if the checkpoint was not "
-            "saved properly, was transferred incorrectly, or the file was modified after "
-            "saving.") from None
+        raise RuntimeError("PytorchStreamReader failed reading zip archive: not a ZIP archive. "
+                           + MINIZ_MESSAGE) from None
     with archive:
         names = archive.namelist()
-        if not names or "/" not in names[0]:
-            raise RuntimeError("PytorchStreamReader failed locating file data.pkl: file not "
-                               "found")
-        prefix = names[0].split("/", 1)[0] + "/"
-        if prefix + "constants.pkl" in names:
-            raise RuntimeError("Cannot use ``weights_only=True`` with TorchScript archives "
-                               "passed to ``torch.load``. " + UNSAFE_MESSAGE)
-        return {name[len(prefix):]: archive.read(name) for name in names
-                if name.startswith(prefix)}
+        if names and "/" not in names[0]:
+            raise RuntimeError(f"file in archive is not in a subdirectory: {names[0]}")
+        prefix = names[0].split("/", 1)[0] + "/" if names else ""
+        records = {name[len(prefix):]: archive.read(name) for name in names
+                   if name.startswith(prefix)}
+    if names and "version" not in records:
+        raise RuntimeError('Expected hasRecord("version") to be true, but got false.  (Could '
+                           "this error message be improved?  If so, please report an "
+                           "enhancement request to PyTorch.)")
+    stray = [name for name in names if not name.startswith(prefix)]
+    if stray:  # found when torch.load lists the records
+        raise RuntimeError(f"file in archive is not in a subdirectory {prefix}: {stray[0]}")
+    if "constants.pkl" in records:
+        import warnings
+
+        warnings.warn("'torch.load' received a zip file that looks like a TorchScript archive "
+                      "dispatching to 'torch.jit.load' (call 'torch.jit.load' directly to "
+                      "silence this warning)", stacklevel=3)
+        raise RuntimeError("Cannot use ``weights_only=True`` with TorchScript archives "
+                           "passed to ``torch.load``. " + UNSAFE_MESSAGE)
+    if "data.pkl" not in records:
+        raise RuntimeError("PytorchStreamReader failed locating file data.pkl: file not found. "
+                           + MINIZ_MESSAGE)
+    return records
 
 
 def storages(records: dict[str, bytes]) -> dict[str, bytes]:
@@ -349,22 +372,38 @@ def storages(records: dict[str, bytes]) -> dict[str, bytes]:
             if name.startswith("data/")}
 
 
-def unpickled(data: bytes, raw: dict[str, bytes]) -> Any:
+def unpickled(data: bytes, raw: dict[str, bytes], encoding: str) -> Any:
     """data.pkl read as torch.load(weights_only=True) reads it, tensors made manual."""
     loaded: dict[str, Storage] = {}
 
-    def persistent_load(pid: tuple) -> Storage:
-        _, storage_type, key, _, _ = pid
+    def persistent_load(pid: Any) -> Storage:  # torch.serialization._load's, asserts and all
+        if not isinstance(pid, tuple):
+            raise AssertionError(f"saved_id must be a tuple, got {type(pid).__name__}")
+        _, (storage_type, key, _, _) = pid[0], pid[1:]  # an empty id fails at pid[0]
         if key not in loaded:
-            dtype = STORAGE_TO_DTYPE.get(getattr(storage_type, "name", ""), "uint8")
+            dtype = _storage_dtype(storage_type)
             loaded[key] = Storage(np.frombuffer(raw[key], np.dtype(DTYPES[dtype][0]).newbyteorder(
                 "<")).astype(DTYPES[dtype][0]), dtype)
         return loaded[key]
 
     try:
-        return _WeightsOnlyUnpickler(data, persistent_load).load()
+        return _WeightsOnlyUnpickler(data, persistent_load, encoding).load()
     except UnpicklingError as error:
         raise UnpicklingError(wo_message(str(error))) from None
+
+
+def _storage_dtype(storage_type: Any) -> str:
+    """The dtype of torch.<Kind>Storage (an UntypedStorage holds bytes); a kind NumPy has no
+    dtype for (bfloat16, quantized, float8) is refused, not misread as bytes."""
+    if not isinstance(storage_type, Global):  # torch asks it for its .dtype
+        raise AttributeError(f"'{type(storage_type).__name__}' object has no attribute 'dtype'")
+    kind = storage_type.name
+    if kind == "UntypedStorage":
+        return "uint8"
+    if kind not in STORAGE_TO_DTYPE:
+        raise NotInManualError(f"a tensor of {kind}", "manual's tensors hold the dtypes NumPy "
+                               f"has ({', '.join(DTYPES)})")
+    return STORAGE_TO_DTYPE[kind]
 
 
 ALLOWED_GLOBALS = frozenset(
@@ -427,6 +466,10 @@ UNSAFE_MESSAGE = (
     "from `False` to `True`. Re-running `torch.load` with `weights_only` set to `False` will "
     "likely succeed, but it can result in arbitrary code execution. Do it only if you got the "
     "file from a trusted source.")
+MINIZ_MESSAGE = (
+    "This is an internal miniz error. If you are seeing this error, there is a high likelihood "
+    "that your checkpoint file is corrupted. This can happen if the checkpoint was not saved "
+    "properly, was transferred incorrectly, or the file was modified after saving.")
 DOCS_MESSAGE = (
     "\n\nCheck the documentation of torch.load to learn more about types accepted by default with "
     "weights_only https://pytorch.org/docs/stable/generated/torch.load.html.")
@@ -468,21 +511,9 @@ def _global_error(full_path: str) -> UnpicklingError:
         "global if you trust this class/function.")
 
 
-def _global_error(full_path: str) -> UnpicklingError:
-    if full_path.startswith("builtins"):
-        rest = full_path[len("builtins"):]
-        full_path = rest[1:] if rest[:1] == "." else "builtins" + rest
-    return UnpicklingError(
-        f"Unsupported global: GLOBAL {full_path} was not an allowed global by default. "
-        f"Please use `torch.serialization.add_safe_globals([{full_path}])` or the "
-        f"`torch.serialization.safe_globals([{full_path}])` context manager to allowlist this "
-        "global if you trust this class/function.")
-
-
 def _tensor(storage: Storage, offset: int, size: tuple, stride: tuple,
-            requires_grad: bool = False, parameter: bool = False) -> Any:
+            requires_grad: bool) -> Any:
     """A manual tensor viewing its storage (views of one storage share memory)."""
-    from manual.module import Parameter
     from manual.tensor import Tensor
 
     data = storage.data
@@ -491,8 +522,6 @@ def _tensor(storage: Storage, offset: int, size: tuple, stride: tuple,
     else:
         array = np.lib.stride_tricks.as_strided(data[offset:], size,
                                                 tuple(s * data.itemsize for s in stride))
-    if parameter:
-        return Parameter(Tensor(array), requires_grad=requires_grad)
     return Tensor(array, requires_grad=requires_grad)
 
 
@@ -529,16 +558,15 @@ def _as_parameter(t: Any, requires_grad: bool) -> Any:
     return Parameter(t, requires_grad=requires_grad)
 
 
-def _dtype(full: str) -> Any:
-    """torch.<dtype> as the NumPy dtype manual uses for it."""
-    name = full.split(".", 1)[1]
-    return np.dtype(DTYPES[name][0]) if name in DTYPES else Global("torch", name)
+def _dtype(name: str) -> np.dtype:
+    """torch.<name> (one of DTYPES) as the NumPy dtype manual uses for it."""
+    return np.dtype(DTYPES[name][0])
 
 
 class _WeightsOnlyUnpickler:
     """torch/_weights_only_unpickler.py's Unpickler, opcode for opcode, over stdlib types."""
 
-    def __init__(self, data: bytes, persistent_load, encoding="utf-8"):
+    def __init__(self, data: bytes, persistent_load, encoding: str):
         self.f = io.BytesIO(data)
         self.persistent_load = persistent_load
         self.encoding = encoding
@@ -571,7 +599,7 @@ class _WeightsOnlyUnpickler:
                     raise UnpicklingError(f"Trying to load unsupported GLOBAL {full} whose "
                                           f"module {module} is blocked.")
                 if full in ALLOWED_GLOBALS:
-                    st.append(_dtype(full) if module == "torch" and name in DTYPES
+                    st.append(_dtype(name) if module == "torch" and name in DTYPES
                               else Global(module, name))
                 elif full in ("torch.nested._internal.nested_tensor.NestedTensor",
                               "torch.nested._internal.nested_tensor._rebuild_njt",
