@@ -52,14 +52,14 @@ def from_numpy(ndarray: np.ndarray) -> Tensor:
     return Tensor(ndarray)
 
 
-def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
+def as_tensor(data: Any, *, dtype: Any = None, device: Any = None) -> Tensor:
     """A tensor as it is, an array without a copy when it can be, else ``tensor(data)``."""
     check_device(device)
     if isinstance(data, Tensor) and (dtype is None or data.dtype == dtype):
         return data
     if isinstance(data, np.ndarray) and (dtype is None or data.dtype == dtype):
         return Tensor(data)
-    return tensor(data, dtype)
+    return tensor(data, dtype=dtype)
 
 
 def zeros(*size: Any, dtype: Any = None, device: Any = None,

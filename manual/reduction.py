@@ -74,8 +74,7 @@ def mean(input: Tensor, dim: Dims = None, keepdim: bool = False, *,
     def derivative(grad):                                         # (2) dy / n to every one
         return (np.broadcast_to(_unsqueeze(grad, axes, keepdim) / count, shape),)
 
-    with np.errstate(invalid="ignore", divide="ignore"):  # the mean of nothing is NaN
-        out = np.asarray(np.mean(input.array, axis=axes, keepdims=keepdim), input.dtype)
+    out = np.asarray(_average(input.array, axes, keepdim), input.dtype)  # (2)
     return record("MeanBackward0" if dim is None else "MeanBackward1", out, (input,),
                   derivative)
 
@@ -168,6 +167,14 @@ def _axes(dim: Dims, ndim: int) -> tuple[int, ...]:
     return tuple(sorted(axes)) if ndim and axes else tuple(range(ndim))
 
 
+def _average(x: np.ndarray, axes: tuple[int, ...], keepdims: bool) -> np.ndarray:
+    """NumPy's mean, but the mean of nothing is 0 / 0, NaN, without a word, as torch's."""
+    with np.errstate(invalid="ignore"):  # inf - inf, or 0 / 0, is NaN silently
+        if math.prod(x.shape[i] for i in axes):
+            return np.mean(x, axis=axes, keepdims=keepdims)
+        return np.sum(x, axis=axes, keepdims=keepdims) / 0
+
+
 def _unsqueeze(grad: np.ndarray, axes: tuple[int, ...], keepdim: bool) -> np.ndarray:
     """Put the reduced axes back as size 1, so grad broadcasts against the input."""
     return grad if keepdim else np.expand_dims(grad, axes)
@@ -180,6 +187,7 @@ def norm(input: Tensor, p: Any = "fro", dim: Dims = None, keepdim: bool = False)
     order = norms.norm_order(p, input.dtype, dim)
     x = input.array
     axes = None if dim is None else _axes(dim, input.ndim)
+    _check_identity(x, order, dim)  # the largest of nothing: refused
     if axes is None:
         value = np.asarray(norms.vector_norm(x, order), x.dtype).reshape(
             (1,) * input.ndim if keepdim else ())
@@ -190,7 +198,7 @@ def norm(input: Tensor, p: Any = "fro", dim: Dims = None, keepdim: bool = False)
         a = np.abs(x)
         value = np.asarray((np.sqrt(np.sum(a * a, axis=axes, keepdims=keepdim)) if order == 2
                             else np.sum(a, axis=axes, keepdims=keepdim) if order == 1 else
-                            np.max(a, axis=axes, keepdims=keepdim, initial=0)), x.dtype)
+                            np.max(a, axis=axes, keepdims=keepdim)), x.dtype)
 
     def derivative(grad):                                         # (6)
         g, r = (v if keepdim or axes is None else np.expand_dims(v, axes) for v in (grad, value))
@@ -206,11 +214,27 @@ def norm(input: Tensor, p: Any = "fro", dim: Dims = None, keepdim: bool = False)
     return record("LinalgVectorNormBackward0", value, (input,), derivative, saves=True)
 
 
+def _check_identity(x: np.ndarray, order: float, dim: Dims) -> None:
+    """The inf norm of no elements has no value (max has no identity): torch refuses it, by
+    the first empty dim named, or for the whole tensor."""
+    if order != np.inf or x.size:
+        return
+    dims = [] if dim is None else [dim] if isinstance(dim, int) else list(dim)
+    for d in dims:
+        if x.shape[d] == 0:
+            raise RuntimeError(f"linalg.vector_norm cannot compute the inf norm on the "
+                               f"dimension {d}because this dimension is empty and the "
+                               "operation does not have an identity")
+    if not dims:
+        raise RuntimeError("linalg.vector_norm cannot compute the inf norm on an empty "
+                           "tensor because the operation does not have an identity")
+
+
 def var(input: Tensor, dim: Dims = None, unbiased: bool | None = None, keepdim: bool = False,
         *, correction: float | None = None) -> Tensor:
     """(7) The variance: sum (x - mean)^2 / (N - c), c = 1 unless ``correction`` (or
-    ``unbiased=False``: 0) says otherwise; torch's sum order is Welford's, so the last bits
-    may differ."""
+    ``unbiased=False``: 0) says otherwise, N - c never below 0; torch's sum order is
+    Welford's, so the last bits may differ."""
     return _spread(input, dim, unbiased, keepdim, correction, "Var")
 
 
@@ -228,11 +252,12 @@ def _spread(input: Tensor, dim: Any, unbiased: Any, keepdim: bool, correction: A
     x = input.array
     arithmetic.check_spread(x.dtype, name.lower())
     axes = tuple(range(input.ndim)) if dim is None else _axes(dim, input.ndim)
-    n = math.prod(input.shape[i] for i in axes)
+    n = math.prod(input.shape[i] for i in axes) if x.size else 0  # 0 when no output, as torch
     arithmetic.warn_spread(n, c, name.lower())
+    dof = x.dtype.type(n - c if n > c else 0)  # N - c, never below 0 (inf or NaN), as torch
     with np.errstate(divide="ignore", invalid="ignore"):
-        centred = x - np.mean(x, axis=axes, keepdims=True)
-        variance = np.sum(centred * centred, axis=axes, keepdims=keepdim) / x.dtype.type(n - c)
+        centred = x - _average(x, axes, True)
+        variance = np.sum(centred * centred, axis=axes, keepdims=keepdim) / dof
         value = np.asarray(np.sqrt(variance) if name == "Std" else variance, x.dtype)
 
     def derivative(grad):                                         # (7)
@@ -240,6 +265,8 @@ def _spread(input: Tensor, dim: Any, unbiased: Any, keepdim: bool, correction: A
         with np.errstate(divide="ignore", invalid="ignore"):
             if name == "Std":                                     # g / (2 std), 0 where std = 0
                 g = np.where(r == 0, x.dtype.type(0), g / (r * 2))
+            if (dim is None or not input.ndim) and n - c <= 0:  # torch: inf, NaN where x = m
+                return (g * np.where(centred == 0, np.nan, np.inf).astype(x.dtype),)
             return ((x.dtype.type(2) / x.dtype.type(n - c)) * g * centred,)  # 2 g (x - m) / (N - c)
 
     return record(f"{name}Backward0", value, (input,), derivative, saves=True)

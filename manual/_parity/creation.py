@@ -61,16 +61,17 @@ def linspace(start: float, end: float, steps: int, dtype: np.dtype) -> np.ndarra
     return np.where(from_start, up, down)
 
 
-LANES = {np.dtype(np.float32): 8, np.dtype(np.float64): 4}  # the AVX2 build's vectors
+LANES = {np.dtype(np.float16): 16, np.dtype(np.float32): 8,  # the AVX2 build's vectors
+         np.dtype(np.float64): 4}
 
 
 def arange(start: float, end: float, step: float, dtype: np.dtype) -> np.ndarray:
     """(3)-(4): start, start + step, ... below end, as torch's kernel rounds them."""
     check_kernel(dtype, "arange_cpu")
     if dtype.kind in "iu":  # integers: the bounds truncated, the values exact
-        if step and not int(step):
-            raise ValueError("step must be nonzero")  # a fraction, truncated to nothing
         _arange_count(start, end, step)               # the checks, on the bounds as given
+        if not int(step):
+            raise ValueError("step must be nonzero")  # a fraction, truncated to nothing
         start, end, step = int(start), int(end), int(step)
         return (start + step * np.arange(_arange_count(start, end, step))).astype(dtype)
     n = _arange_count(start, end, step)
@@ -146,7 +147,7 @@ def array_of(data: Any, dtype: Any) -> np.ndarray:
        number where a sequence should be, or a non-number where a number should be),
        skipped when the shape holds no element."""
     if isinstance(data, (str, bytes)):
-        raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
+        raise TypeError(f"new(): invalid data type '{_type_name(data)}'")
     try:
         array = np.array(data, dtype=dtype)
         plain = array if dtype is None else np.array(data)  # what the data holds, undtyped
@@ -154,13 +155,16 @@ def array_of(data: Any, dtype: Any) -> np.ndarray:
         array = plain = None
     if plain is not None and plain.dtype.kind in "biuf":
         return array
-    if isinstance(data, np.ndarray):  # of strings or objects
-        raise TypeError(f"new(): invalid data type '{_python_type(data)}'")
+    if isinstance(data, np.ndarray):  # of strings, objects, dates, ...
+        raise TypeError(f"can't convert np.ndarray of type numpy.{data.dtype.type.__name__}. "
+                        "The only supported types are: float64, float32, float16, complex64, "
+                        "complex128, int64, int32, int16, int8, uint64, uint32, uint16, uint8, "
+                        "and bool.")
     sizes = _compute_sizes(data)                                       # 1.
     kind = _infer_kind(data) if dtype is None else np.dtype(dtype).kind  # 2.
     if math.prod(sizes) == 0:
         return np.empty(sizes, dtype or {"f": np.float32, "b": np.bool_}.get(kind, np.int64))
-    _store(data, sizes, 0, kind == "f")                                # 3.
+    _store(data, sizes, 0, kind in "cf")                               # 3.
     if array is None:  # what torch reads and NumPy does not: bytes, as their integers
         array = np.array(_as_lists(data), dtype or {"f": np.float32}.get(kind, np.int64))
     return array
@@ -186,16 +190,17 @@ def _compute_sizes(data: Any) -> list[int]:
 
 def _infer_kind(data: Any) -> str:
     """torch's infer_scalar_type, every element depth first: the kind of the promoted type
-    ("f" over "i" over "b"), or its refusal."""
+    ("c" over "f" over "i" over "b"), or its refusal (of a number that is none of Python's
+    or NumPy's own, a Fraction say, too)."""
     if isinstance(data, (str, bytes)):
-        raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
-    if _is_number(data) or isinstance(data, np.ndarray):
-        kind = np.asarray(data).dtype.kind
-        return "i" if kind == "u" else kind
+        raise TypeError(f"new(): invalid data type '{_type_name(data)}'")
+    if isinstance(data, (bool, int, float, complex, np.generic, np.ndarray)) or hasattr(
+            data, "array"):
+        return np.asarray(data).dtype.kind
     if not isinstance(data, collections.abc.Sequence):
         raise RuntimeError(f"Could not infer dtype of {type(data).__name__}")
     kinds = {_infer_kind(item) for item in data}
-    return next((k for k in "fib" if k in kinds), "f")  # an empty sequence: the default
+    return next((k for k in "cfiub" if k in kinds), "f")  # an empty sequence: the default
 
 
 def _is_number(data: Any) -> bool:
@@ -221,9 +226,10 @@ def _store(data: Any, sizes: list[int], dim: int, floating: bool) -> None:
         _store(item, sizes, dim + 1, floating)
 
 
-def _python_type(array: np.ndarray) -> str:
-    return {"U": "str", "S": "bytes"}.get(array.dtype.kind, type(array.flat[0]).__name__
-                                          if array.size else "object")
+def _type_name(data: Any) -> str:
+    """The name of data's type as torch writes it: NumPy's with their module."""
+    kind = type(data)
+    return kind.__name__ if kind.__module__ == "builtins" else f"numpy.{kind.__name__}"
 
 
 def check_from_numpy(array: Any) -> None:

@@ -39,6 +39,10 @@ def infer_shape(shape: tuple[int, ...], numel: int) -> tuple[int, ...]:
             raise RuntimeError(f"invalid shape dimension {n} at index {i} of shape "
                                f"{list(shape)}")
     known = math.prod(n for n in shape if n != -1)
+    if unknown and known == numel == 0:
+        raise RuntimeError(f"cannot reshape tensor of 0 elements into shape {list(shape)} "
+                           "because the unspecified dimension size -1 can be any value and is "
+                           "ambiguous")
     if unknown and known and numel % known == 0:
         return tuple(numel // known if n == -1 else n for n in shape)
     if unknown or known != numel:
