@@ -83,7 +83,7 @@ class Softmax(Module):
         self.dim = dim
 
     def forward(self, input: Tensor) -> Tensor:
-        return softmax(input, self.dim, _stacklevel=5)
+        return softmax(input, self.dim, _stacklevel=4)  # at Module.__call__, as torch's 5
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}"
@@ -97,7 +97,7 @@ class LogSoftmax(Module):
         self.dim = dim
 
     def forward(self, input: Tensor) -> Tensor:
-        return log_softmax(input, self.dim, _stacklevel=5)
+        return log_softmax(input, self.dim, _stacklevel=4)  # at Module.__call__, as torch's 5
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}"

@@ -82,7 +82,7 @@ def check(input: Tensor, target: Tensor, weight: Tensor | None, ignore_index: in
     if not probabilities:
         _check_classes(input, target, weight, ignore_index, n_classes)
         if label_smoothing > 0:
-            _check_smoothing(input, target, weight, reduction)
+            _check_smoothing(input, target, weight, reduction, ignore_index)
 
 
 def _check_probabilities(target: Tensor, ignore_index: int) -> None:
@@ -178,10 +178,11 @@ def _check_weight_dtype(input: Tensor, weight: Tensor | None) -> None:
 
 
 def _check_smoothing(input: Tensor, target: Tensor, weight: Tensor | None,
-                     reduction: str) -> None:
+                     reduction: str, ignore_index: int) -> None:
     """What torch's smoothing of class targets refuses, after nll_loss has run: W viewed
     along the class dim by its first size, a 1-d input's (1,) target masking a 0-d loss, and,
-    for the mean, W gathered at Byte targets (gather takes int64 indices only)."""
+    for the mean, W gathered at the kept targets (gather takes int64 indices only, and of
+    W's number of dims: a W of shape (C, 1) passes nll_loss2d, not gather)."""
     class_dim = 0 if input.ndim == 1 else 1
     if weight is not None and weight.ndim == 0:  # one class, 3+ dims: W's size(0) is asked for
         raise IndexError("Dimension specified as 0 but tensor has no dimensions: weight of "
@@ -196,6 +197,10 @@ def _check_smoothing(input: Tensor, target: Tensor, weight: Tensor | None,
     if weight is not None and reduction == "mean" and target.dtype == np.uint8:
         raise RuntimeError("gather(): Expected dtype int32/int64 for index: a uint8 target, "
                            "with weight and label_smoothing")
+    if (weight is not None and reduction == "mean" and weight.ndim > 1
+            and (target.array != ignore_index).any()):
+        raise RuntimeError("Index tensor must have the same number of dimensions as input "
+                           f"tensor: weight of size {list(weight.shape)}, with label_smoothing")
 
 
 def _weight_message(n_classes: int, weight: Tensor) -> str:
@@ -232,7 +237,7 @@ def general_path(input: Tensor, target: Tensor, weight: Tensor | None, ignore_in
     def derivative(g):
         p = np.exp(logp)                                          # softmax, as torch recovers it
         with np.errstate(divide="ignore", invalid="ignore"):      # D = 0 gives nan, as in torch
-            scale = g / denom                                     # g / D
+            scale = g / denom if denom else g * np.nan            # g / D (D = 0: 0 w / 0)
             scale = np.expand_dims(scale, axis) if scale.ndim else scale  # (N, 1, d1, ...)
             dx = scale * (p * a.sum(axis=axis, keepdims=True) - a)  # (9)
         dx = np.where(np.expand_dims(kept, axis), dx, 0)          # no gradient for ignored

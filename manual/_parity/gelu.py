@@ -98,7 +98,8 @@ def backward(dy: np.ndarray, x: np.ndarray, approximate: str) -> np.ndarray:
         for vector, pick in _lanes(GRAIN, x, dy):
             g, v = _computed_in(dy[pick]), _computed_in(x[pick])
             erf, exp, tanh = _functions(vector, v.dtype)
-            out[pick] = (_erf_derivative(g, v, erf, exp, fused=vector) if approximate == "none"
+            fused = vector and x.dtype != np.float16     # float16's vector op: unfused
+            out[pick] = (_erf_derivative(g, v, erf, exp, fused) if approximate == "none"
                          else _tanh_derivative(g, v, tanh))
         return out
 
@@ -137,7 +138,8 @@ def _tanh_form(x: np.ndarray, tanh: Function) -> np.ndarray:
 
 def _erf_derivative(g: np.ndarray, x: np.ndarray, erf: Function, exp: Function,
                     fused: bool) -> np.ndarray:
-    """dy (Phi(x) + x phi(x)); the vector op fuses x phi + Phi, the scalar op does not."""
+    """dy (Phi(x) + x phi(x)); the vector op fuses x phi + Phi (float16's does not), the scalar
+    op does not."""
     t = x.dtype.type
     cdf = t(0.5) * (t(1) + erf(x * t(M_SQRT1_2)))                 # Phi(x)
     pdf = t(PDF) * exp(x * x * t(-0.5))                           # phi(x)
@@ -705,9 +707,10 @@ def _glibc_tanh(x: np.ndarray) -> np.ndarray:
 
 
 # expm1f's (float) and expm1's (double) constants: the top words of ln2 / 2, 3 ln2 / 2, the
-# tiny and huge limits, the overflow threshold, ln2 in two parts, 1/ln2, and Q1 .. Q5
+# tiny and huge limits, the overflow threshold (expm1f: o_threshold is tested only from
+# 0x42b17218 up, so it acts as 0x42b17217), ln2 in two parts, 1/ln2, and Q1 .. Q5
 _EXPM1 = {
-    f32: ((0x3eb17218, 0x3F851592, 0x33000000, 0x4195b844), 8.8721679688e+01,
+    f32: ((0x3eb17218, 0x3F851592, 0x33000000, 0x4195b844), 8.872283172607421875e+01,
           (6.9313812256e-01, 9.0580006145e-06, 1.4426950216e+00),
           (1.0, -3.3333335072e-02, 1.5873016091e-03, -7.9365076090e-05, 4.0082177293e-06,
            -2.0109921195e-07)),

@@ -292,7 +292,9 @@ def _exponent_and_mantissa(d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     dtype, and m = getmant(d) in [0.75, 1.5), from d itself (so near 1.5 2^k the two may
     disagree by one, as in SLEEF)."""
     dtype = d.dtype.type
-    _, e = np.frexp(d * dtype(1 / 0.75))
+    scaled = d * dtype(1 / 0.75)
+    _, e = np.frexp(scaled)
+    e = np.where(np.isinf(scaled), np.finfo(dtype).maxexp + 1, e)  # getexp(inf): 128 (1024)
     m, _ = np.frexp(d)
     return (e - 1).astype(d.dtype), np.where(m >= 0.75, m, m * 2).astype(d.dtype)
 
