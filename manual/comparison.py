@@ -27,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 
 from manual._parity import arithmetic
-from manual.graph import record
+from manual.graph import needed, record
 from manual.pointwise import Operand, _both, _operands
 from manual.tensor import Tensor
 
@@ -134,7 +134,8 @@ def remainder(input: Operand, other: Operand) -> Tensor:
     if not isinstance(input, Tensor):  # a number % a tensor: torch has no derivative for it
         return record("torch::autograd::NotImplemented", out, (b,), _no_derivative("remainder"))
     name = "RemainderBackward1" if isinstance(other, Tensor) else "RemainderBackward0"
-    return record(name, out, (a, b), derivative, saves=True)
+    return record(name, out, (a, b), derivative, saves=b.requires_grad,  # only db reads a, b
+                  reads=needed((b, a), (b, b)))
 
 
 def rremainder(input: Tensor, other: Operand) -> Tensor:

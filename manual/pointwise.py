@@ -77,7 +77,7 @@ def sub(input: Tensor, other: Operand, *, alpha: float = 1) -> Tensor:
     out = a.array - b.array if alpha == 1 else fused_add(a.array, b.array, -alpha)  # (1)
 
     def derivative(grad):                                         # (1)
-        return grad, (-grad if alpha == 1 else grad * -alpha)
+        return grad, (-grad if alpha == 1 else -grad * alpha)
 
     return record("SubBackward0", out, (a, b), derivative)
 
@@ -110,9 +110,10 @@ def div(input: Tensor, other: Operand) -> Tensor:
     a_values, b_values = a.array, b.array
 
     def derivative(grad):                                         # (3)
-        return grad / b_values, -grad * ((a_values / b_values) / b_values)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # silent, as torch
+            return grad / b_values, -grad * ((a_values / b_values) / b_values)
 
-    with np.errstate(divide="ignore", invalid="ignore"):  # x / 0 = +-inf or NaN, as torch
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # x / 0 = inf, as torch
         out = a_values / b_values                                 # (3)
     return record("DivBackward0", out, (a, b), derivative, saves=True,
                   reads=needed((a, b), (b, a), (b, b)))
@@ -174,7 +175,8 @@ def _pow_tensor(input: Tensor, exponent: Tensor) -> Tensor:
             db = grad * np.where((a.array == 0) & (b.array >= 0), 0, out * np.log(a.array))
         return da.astype(out.dtype, copy=False), db.astype(out.dtype, copy=False)
 
-    return record("PowBackward1", out, (a, b), derivative, saves=True, reads=(a, b))
+    return record("PowBackward1", out, (a, b), derivative, saves=True, reads=(a, b),
+                  reads_output=True)
 
 
 def rpow(input: Tensor, other: Operand) -> Tensor:
@@ -189,7 +191,8 @@ def rpow(input: Tensor, other: Operand) -> Tensor:
         with np.errstate(all="ignore"):
             return (grad * np.where((other == 0) & (b.array >= 0), 0, out * log_c),)
 
-    return record("PowBackward2", out, (b,), derivative, saves=True, reads_output=True)
+    return record("PowBackward2", out, (b,), derivative, saves=True, reads=(b,),
+                  reads_output=True)
 
 
 def _power(base: np.ndarray, exponent: np.ndarray) -> np.ndarray:
@@ -318,7 +321,7 @@ def clamp(input: Tensor, min: Operand | None = None,  # noqa: A002 (torch's name
 
     inputs = (x, *(bound for bound in (lo, hi) if bound is not None and tensors))
     return record(arithmetic.clamp_node_name(min, max), out.astype(dtype, copy=False),
-                  inputs, derivative, saves=True, reads=(input,))
+                  inputs, derivative, saves=True, reads=(input, *bounds) if tensors else (input,))
 
 
 def _bound(bound: Operand | None, dtype: np.dtype) -> Tensor | None:

@@ -69,7 +69,8 @@ def _runs(a: np.ndarray) -> tuple[np.ndarray, int, list[int]]:
 def power(base: np.ndarray, exponent: Any) -> np.ndarray:
     """base ** exponent (a number) as torch's CPU kernel computes it: a few exponents by
     multiplication (2: b*b, 3: b*b*b, -1: 1/b, -2: 1/(b*b)), 0.5 by sqrt, -0.5 by 1/sqrt,
-    the rest by pow (which differs at the edges: pow(-inf, -0.5) is 0, 1/sqrt(-inf) is NaN)."""
+    the rest by pow (which differs at the edges: pow(-inf, -0.5) is 0, 1/sqrt(-inf) is NaN),
+    with the exponent in double precision (t ** 0.1 does not round 0.1 to float32 first)."""
     if base.dtype.kind != "f":
         return power_of_integers(base, np.asarray(exponent, base.dtype))
     special = {
@@ -83,7 +84,7 @@ def power(base: np.ndarray, exponent: Any) -> np.ndarray:
     with np.errstate(all="ignore"):
         if exponent in special:
             return np.asarray(special[exponent](base)).astype(base.dtype, copy=False)
-        return power_of_floats(base, np.asarray(exponent, base.dtype))
+        return power_of_floats(base, np.asarray(exponent, np.float64))  # a double, as torch
 
 
 def power_of_floats(base: np.ndarray, exponent: np.ndarray) -> np.ndarray:

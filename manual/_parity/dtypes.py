@@ -32,7 +32,9 @@ bool_ = np.dtype(bool)
 
 _NUMBER_DTYPES = {"f": float32, "i": int64, "u": int64, "b": bool_}
 _TORCH_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
-                "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+                "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool",
+                "uint16": "UInt16", "uint32": "UInt32", "uint64": "UInt64",
+                "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
 _KIND_RANKS = {"b": 0, "u": 1, "i": 1, "f": 2}
 
 
