@@ -1,11 +1,17 @@
-"""Running one expression on both twins and comparing the results."""
+"""Running one expression on both twins and comparing the results: within the piece's
+tolerance, to the bit, or the same error; and the C library's own functions to compare with."""
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 from typing import Any
 
 import numpy as np
+import torch
 
+import manual
+from reference.convert import to_numpy
 from reference.distance import distance
 from reference.tolerances import tolerance
 
@@ -142,3 +148,90 @@ def conv_dtype_outcomes_differ(manual_conv: Any, torch_conv: Any) -> list[str]:
         if outcomes[0] != outcomes[1]:
             differ.append(f"x {x.dtype}, W {w.dtype}, b {b_type}: {outcomes}")
     return differ
+
+
+# -- the same bits, or the same error, on both libraries --------------------------------------
+
+LIBS = (manual, torch)
+FREED = "Trying to backward through the graph a second time"
+IN_PLACE = ("one of the variables needed for gradient computation has been modified by an "
+            "inplace operation")
+
+
+def assert_exact(label: str, m: Any, t: Any) -> None:
+    """To the bit: the same shape, dtype and bits (signed zeros too; any NaN matches NaN)."""
+    m, t = to_numpy(m), to_numpy(t)
+    assert m.shape == t.shape, f"{label}: shape {m.shape} != {t.shape}"
+    assert m.dtype == t.dtype, f"{label}: dtype {m.dtype} != {t.dtype}"
+    if m.dtype.kind != "f":
+        assert np.array_equal(m, t), f"{label}: {m!r} != {t!r}"
+        return
+    nan = np.isnan(m)
+    assert np.array_equal(nan, np.isnan(t)), f"{label}: NaN at other places: {m!r} != {t!r}"
+    bits = f"u{m.itemsize}"
+    differ = np.flatnonzero(m[~nan].view(bits) != t[~nan].view(bits))
+    assert differ.size == 0, (f"{label}: {differ.size} elements differ, first "
+                              f"{m[~nan][differ[0]]!r} != {t[~nan][differ[0]]!r}")
+
+
+def outcomes(f: Any) -> list[tuple[Any, BaseException | None]]:
+    """f(lib) on manual, then on torch: (result, None) or (None, the error)."""
+    results = []
+    for lib in LIBS:
+        try:
+            results.append((f(lib), None))
+        except Exception as error:  # noqa: BLE001 (class and message are what is compared)
+            results.append((None, error))
+    return results
+
+
+def assert_same_error(f: Any) -> str:
+    """Both sides raise the same class with the same message; returns the message."""
+    (_, m), (_, t) = outcomes(f)
+    assert m is not None and t is not None, f"manual {m!r}, torch {t!r}"
+    assert (type(m), str(m)) == (type(t), str(t))
+    return str(t)
+
+
+def assert_same(label: str, f: Any) -> None:
+    """The same result to the bit, or the same error."""
+    (m, m_error), (t, t_error) = outcomes(f)
+    if m_error is not None or t_error is not None:
+        assert (type(m_error), str(m_error)) == (type(t_error), str(t_error)), label
+    else:
+        assert_exact(label, m, t)
+
+
+# -- the C library's own functions, through ctypes --------------------------------------------
+
+LIBM = ctypes.CDLL(ctypes.util.find_library("m"))
+
+
+def c_function(name: str, dtype: type) -> Any:
+    """The C library's name (name + "f" for float32), elementwise over an array."""
+    function = getattr(LIBM, name + ("f" if dtype == np.float32 else ""))
+    c_type = ctypes.c_float if dtype == np.float32 else ctypes.c_double
+    function.restype, function.argtypes = c_type, [c_type]
+    return lambda x: np.array([function(float(v)) for v in x], dtype)
+
+
+def assert_bits(label: str, x: np.ndarray, got: np.ndarray, want: np.ndarray) -> None:
+    """Same dtype and bits, zeros' signs included; NaN matches NaN (sign and payload aside)."""
+    assert got.dtype == want.dtype, f"{label}: {got.dtype} != {want.dtype}"
+    unsigned = f"u{got.itemsize}"
+    same = (got.view(unsigned) == want.view(unsigned)) | (np.isnan(got) & np.isnan(want))
+    assert same.all(), f"{label} of {x[~same][:4]!r}: {got[~same][:4]!r}, not {want[~same][:4]!r}"
+
+
+def around(values: Any, dtype: type, ulps: int = 2) -> np.ndarray:
+    """Each value (rounded to dtype) and its neighbours up to ``ulps`` steps either way."""
+    out = []
+    for v in np.asarray(values, dtype):
+        with np.errstate(over="ignore"):                 # the largest value's next: inf
+            below = above = v
+            out.append(v)
+            for _ in range(ulps):
+                below = np.nextafter(below, dtype(-np.inf))
+                above = np.nextafter(above, dtype(np.inf))
+                out += [below, above]
+    return np.array(out, dtype)

@@ -8,51 +8,10 @@ Values are compared to the bit with their dtype and shape; errors by class and m
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import pytest
-import torch
 
-import manual
-from reference.convert import to_numpy
-
-LIBS = (manual, torch)
-FREED = "Trying to backward through the graph a second time"
-IN_PLACE = ("one of the variables needed for gradient computation has been modified by an "
-            "inplace operation")
-
-
-def assert_exact(label: str, m: Any, t: Any) -> None:
-    """The same shape, dtype and bits (signed zeros too; NaN matches NaN)."""
-    m, t = to_numpy(m), to_numpy(t)
-    assert (m.shape, m.dtype) == (t.shape, t.dtype), \
-        f"{label}: {m.dtype}{m.shape} != {t.dtype}{t.shape}"
-    if m.dtype.kind == "f":
-        same = (m.view(f"u{m.itemsize}") == t.view(f"u{t.itemsize}")) | (np.isnan(m) & np.isnan(t))
-        assert same.all(), f"{label}: {m!r} != {t!r}"
-    else:
-        assert np.array_equal(m, t), f"{label}: {m!r} != {t!r}"
-
-
-def outcomes(f: Any) -> list[tuple[Any, BaseException | None]]:
-    """f(lib) on manual, then on torch: (result, None) or (None, the error)."""
-    results = []
-    for lib in LIBS:
-        try:
-            results.append((f(lib), None))
-        except Exception as error:  # noqa: BLE001 (class and message are what is compared)
-            results.append((None, error))
-    return results
-
-
-def assert_same_error(f: Any) -> str:
-    """Both sides raise the same class with the same message; returns the message."""
-    (_, m), (_, t) = outcomes(f)
-    assert m is not None and t is not None, f"manual {m!r}, torch {t!r}"
-    assert (type(m), str(m)) == (type(t), str(t))
-    return str(t)
-
+from tests.helpers import FREED, IN_PLACE, LIBS, assert_exact, assert_same_error, outcomes
 
 # -- refusals name the operation as torch's do -------------------------------------------------
 

@@ -6,45 +6,14 @@ fdlibm code; the vector ops (oneDNN's kernel, SLEEF's erf, tanh and exp) against
 gelu and gelu_backward on inputs at theirs: thresholds, tiny and huge arguments, infinities.
 """
 
-import ctypes
-import ctypes.util
-
 import numpy as np
 import pytest
 import torch
 
 from manual._parity import gelu as parity
+from tests.helpers import around, assert_bits, c_function
 
-LIBM = ctypes.CDLL(ctypes.util.find_library("m"))
 SQRT2 = 2 ** 0.5
-
-
-def c_function(name: str, dtype: type) -> "callable":
-    """The C library's name (name + "f" for float32), elementwise over an array."""
-    function = getattr(LIBM, name + ("f" if dtype == np.float32 else ""))
-    c_type = ctypes.c_float if dtype == np.float32 else ctypes.c_double
-    function.restype, function.argtypes = c_type, [c_type]
-    return lambda x: np.array([function(float(v)) for v in x], dtype)
-
-
-def assert_bits(label: str, x: np.ndarray, got: np.ndarray, want: np.ndarray) -> None:
-    """Same dtype and bits, zeros' signs included; NaN matches NaN (sign and payload aside)."""
-    assert got.dtype == want.dtype, f"{label}: {got.dtype} != {want.dtype}"
-    unsigned = f"u{got.itemsize}"
-    same = (got.view(unsigned) == want.view(unsigned)) | (np.isnan(got) & np.isnan(want))
-    assert same.all(), f"{label} of {x[~same][:4]!r}: {got[~same][:4]!r}, not {want[~same][:4]!r}"
-
-
-def around(values, dtype: type, ulps: int = 2) -> np.ndarray:
-    """Each value (rounded to dtype) and its neighbours up to ``ulps`` steps either way."""
-    out = []
-    for v in np.asarray(values, dtype):
-        below = above = v
-        out.append(v)
-        for _ in range(ulps):
-            below, above = np.nextafter(below, dtype(-np.inf)), np.nextafter(above, dtype(np.inf))
-            out += [below, above]
-    return np.array(out, dtype)
 
 
 def from_bits(words, dtype: type) -> np.ndarray:

@@ -8,8 +8,6 @@ exp(x_i) sum to exactly 1: y_i = exp(x_i) bit for bit. SLEEF's log is within its
 1 ULP of the correctly rounded logarithm (decimal), and is log_softmax's -log(n).
 """
 
-import ctypes
-import ctypes.util
 import decimal
 
 import numpy as np
@@ -17,38 +15,9 @@ import pytest
 import torch
 
 from manual._parity import libm
+from tests.helpers import around, assert_bits, c_function
 
-LIBM = ctypes.CDLL(ctypes.util.find_library("m"))
 F32, F64 = np.float32, np.float64
-
-
-def c_function(name: str, dtype: type):
-    function = getattr(LIBM, name + ("f" if dtype == F32 else ""))
-    c_type = ctypes.c_float if dtype == F32 else ctypes.c_double
-    function.restype, function.argtypes = c_type, [c_type]
-    return lambda x: np.array([function(float(v)) for v in x], dtype)
-
-
-def assert_bits(label: str, x: np.ndarray, got: np.ndarray, want: np.ndarray) -> None:
-    """Same dtype and bits (zeros' signs too); NaN matches NaN."""
-    assert got.dtype == want.dtype, f"{label}: {got.dtype} != {want.dtype}"
-    unsigned = f"u{got.itemsize}"
-    same = (got.view(unsigned) == want.view(unsigned)) | (np.isnan(got) & np.isnan(want))
-    assert same.all(), f"{label} of {x[~same][:4]!r}: {got[~same][:4]!r}, not {want[~same][:4]!r}"
-
-
-def around(values, dtype: type, ulps: int = 2) -> np.ndarray:
-    """Each value (rounded to dtype) and its neighbours up to ``ulps`` steps either way."""
-    out = []
-    for v in np.asarray(values, dtype):
-        with np.errstate(over="ignore"):                 # the largest value's next: inf
-            below = above = v
-            out.append(v)
-            for _ in range(ulps):
-                below = np.nextafter(below, dtype(-np.inf))
-                above = np.nextafter(above, dtype(np.inf))
-                out += [below, above]
-    return np.array(out, dtype)
 
 
 SPECIALS = [0.0, -0.0, np.inf, -np.inf, np.nan]

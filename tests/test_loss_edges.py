@@ -16,21 +16,12 @@ import manual.softmax
 import torch_native.mse_loss
 import torch_native.softmax
 from reference.convert import to_numpy
+from tests.helpers import FREED, assert_exact
 
 TWINS = ((manual, manual.softmax), (torch, torch_native.softmax))
-FREED = "Trying to backward through the graph a second time"
 # a warning's stacklevel counts frames, and mutmut's trampolines add their own
 NOT_UNDER_MUTMUT = pytest.mark.skipif("MUTANT_UNDER_TEST" in os.environ,
                                       reason="mutmut's trampolines move a warning's frame")
-
-
-def assert_bits(label: str, m, t) -> None:
-    """The same shape, dtype and bits (zeros' signs too; NaN matches NaN)."""
-    m, t = to_numpy(m), to_numpy(t)
-    assert (m.shape, m.dtype) == (t.shape, t.dtype), \
-        f"{label}: {m.dtype}{m.shape}, torch's {t.dtype}{t.shape}"
-    same = (m.view(f"u{m.itemsize}") == t.view(f"u{t.itemsize}")) | (np.isnan(m) & np.isnan(t))
-    assert same.all(), f"{label}: {m[~same][:4]!r} != torch's {t[~same][:4]!r}"
 
 
 def error_of(f) -> tuple[type, str]:
@@ -52,8 +43,8 @@ def test_mse_loss_module_defaults_to_the_mean_as_torch():
         results.append((criterion.reduction, loss, leaf.grad))
     (m_reduction, m_loss, m_grad), (t_reduction, t_loss, t_grad) = results
     assert m_reduction == t_reduction == "mean"
-    assert_bits("loss", m_loss, t_loss)
-    assert_bits("grad", m_grad, t_grad)
+    assert_exact("loss", m_loss, t_loss)
+    assert_exact("grad", m_grad, t_grad)
     assert float(to_numpy(m_loss)) == np.mean((x - y) ** 2)
 
 
@@ -125,8 +116,8 @@ def test_a_zero_max_in_a_middle_vector_as_torch(name, dtype):
     x[2, 33] = -0.0
     dy = rng.standard_normal((3, 48)).astype(dtype)
     (m_y, m_dx), (t_y, t_dx) = _both(name, x, 1, dy)
-    assert_bits("forward", m_y, t_y)
-    assert_bits("backward", m_dx, t_dx)
+    assert_exact("forward", m_y, t_y)
+    assert_exact("backward", m_dx, t_dx)
 
 
 @pytest.mark.parametrize("n", [16, 17, 32, 33, 49])
@@ -136,8 +127,8 @@ def test_softmax_backward_partial_last_vector_as_torch(n):
     x = rng.standard_normal((4, n)).astype(np.float32) * 3
     dy = rng.standard_normal((4, n)).astype(np.float32)
     (m_y, m_dx), (t_y, t_dx) = _both("softmax", x, 1, dy)
-    assert_bits("forward", m_y, t_y)
-    assert_bits("backward", m_dx, t_dx)
+    assert_exact("forward", m_y, t_y)
+    assert_exact("backward", m_dx, t_dx)
 
 
 @pytest.mark.parametrize("name", ["softmax", "log_softmax"])
@@ -145,8 +136,8 @@ def test_negative_zero_gradients_along_another_dim_as_torch(name):
     # sum_j dy_j from 0 is +0 for dy all -0: dx = dy - exp(y) (+0) keeps -0
     x = np.float32([[1.0, -2.0, 0.5, 3.0], [0.25, 2.0, -1.0, 0.0], [4.0, 1.0, 1.0, -3.0]])
     (m_y, m_dx), (t_y, t_dx) = _both(name, x, 0, np.full_like(x, -0.0))
-    assert_bits("forward", m_y, t_y)
-    assert_bits("backward", m_dx, t_dx)
+    assert_exact("forward", m_y, t_y)
+    assert_exact("backward", m_dx, t_dx)
 
 
 # -- cross_entropy --------------------------------------------------------------------------------
@@ -240,16 +231,16 @@ def test_cross_entropy_mean_over_zero_weight_as_torch():
     # (inf), and a gradient of nan (torch's nll_loss part is 0 w / 0)
     (m_loss, m_dx), (t_loss, t_dx) = _cross_entropy_both(
         X2, np.array([0, 0]), weight=np.float32([0.0, 1.0, 1.0]), label_smoothing=0.1)
-    assert_bits("loss", m_loss, t_loss)
-    assert_bits("dx", m_dx, t_dx)
+    assert_exact("loss", m_loss, t_loss)
+    assert_exact("dx", m_dx, t_dx)
 
 
 def test_cross_entropy_negative_zero_probabilities_as_torch():
     # probability targets without smoothing are used as they are: -0 stays -0
     y = np.float32([[-0.0, 1.0, -0.0], [0.5, -0.0, 0.5]])
     (m_loss, m_dx), (t_loss, t_dx) = _cross_entropy_both(X2, y, reduction="none")
-    assert_bits("loss", m_loss, t_loss)
-    assert_bits("dx", m_dx, t_dx)
+    assert_exact("loss", m_loss, t_loss)
+    assert_exact("dx", m_dx, t_dx)
 
 
 def test_cross_entropy_minus_infinite_logits_as_torch():

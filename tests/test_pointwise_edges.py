@@ -17,54 +17,19 @@ from typing import Any
 
 import numpy as np
 import pytest
-import torch
 
-import manual
 from reference.convert import to_numpy
+from tests.helpers import (
+    FREED,
+    IN_PLACE,
+    LIBS,
+    assert_exact,
+    assert_same,
+    assert_same_error,
+    outcomes,
+)
 
-LIBS = (manual, torch)
-FREED = "Trying to backward through the graph a second time"
-IN_PLACE = ("one of the variables needed for gradient computation has been modified by an "
-            "inplace operation")
 NAN, INF = float("nan"), float("inf")
-
-
-def assert_exact(label: str, m: Any, t: Any) -> None:
-    """The same shape, dtype and bits (signed zeros too; NaN matches NaN)."""
-    m, t = to_numpy(m), to_numpy(t)
-    assert (m.shape, m.dtype) == (t.shape, t.dtype), \
-        f"{label}: {m.dtype}{m.shape} != {t.dtype}{t.shape}"
-    if m.dtype.kind == "f":
-        same = (m.view(f"u{m.itemsize}") == t.view(f"u{t.itemsize}")) | (np.isnan(m) & np.isnan(t))
-        assert same.all(), f"{label}: {m!r} != {t!r}"
-    else:
-        assert np.array_equal(m, t), f"{label}: {m!r} != {t!r}"
-
-
-def outcomes(f: Any) -> list[tuple[Any, BaseException | None]]:
-    """f(lib) on manual, then on torch: (result, None) or (None, the error)."""
-    results = []
-    for lib in LIBS:
-        try:
-            results.append((f(lib), None))
-        except Exception as error:  # noqa: BLE001 (class and message are what is compared)
-            results.append((None, error))
-    return results
-
-
-def assert_same_error(f: Any) -> None:
-    (_, m), (_, t) = outcomes(f)
-    assert m is not None and t is not None, f"manual {m!r}, torch {t!r}"
-    assert (type(m), str(m)) == (type(t), str(t))
-
-
-def assert_same(label: str, f: Any) -> None:
-    """The same result to the bit, or the same error."""
-    (m, m_error), (t, t_error) = outcomes(f)
-    if m_error is not None or t_error is not None:
-        assert (type(m_error), str(m_error)) == (type(t_error), str(t_error)), label
-    else:
-        assert_exact(label, m, t)
 
 
 def gradients(f: Any, inputs: list[Any], grad: Any, dtype: str = "float32") -> None:

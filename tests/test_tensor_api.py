@@ -30,14 +30,13 @@ from hypothesis.extra import numpy as hnp
 
 import manual
 from reference.convert import to_numpy
-from tests.helpers import _fused_kernels, assert_twins_agree
+from tests.helpers import _fused_kernels, assert_exact, assert_twins_agree
 from tests.strategies import arrays, broadcastable_pair, dtypes
 from tests.test_fuzz import any_array, assert_same_outcome, values
 from tests.test_nan import assert_same_specials, with_specials
 
 LIBS = (manual, torch)
 FAST = settings(max_examples=25)
-_BITS = {np.dtype(np.float32): np.uint32, np.dtype(np.float64): np.uint64}
 
 
 def test_hand_example():
@@ -58,22 +57,6 @@ def test_hand_example():
 
 
 # -- comparing the twins ------------------------------------------------------------------------
-
-def assert_exact(label: str, m: Any, t: Any) -> None:
-    """To the bit: the same shape, dtype and bits (signed zeros too; any NaN matches NaN)."""
-    m, t = to_numpy(m), to_numpy(t)
-    assert m.shape == t.shape, f"{label}: shape {m.shape} != {t.shape}"
-    assert m.dtype == t.dtype, f"{label}: dtype {m.dtype} != {t.dtype}"
-    if m.dtype.kind != "f":
-        assert np.array_equal(m, t), f"{label}: {m!r} != {t!r}"
-        return
-    nan = np.isnan(m)
-    assert np.array_equal(nan, np.isnan(t)), f"{label}: NaN at other places"
-    bits = _BITS[m.dtype]
-    differ = np.flatnonzero(m[~nan].view(bits) != t[~nan].view(bits))
-    assert differ.size == 0, (f"{label}: {differ.size} elements differ, first "
-                              f"{m[~nan][differ[0]]!r} != {t[~nan][differ[0]]!r}")
-
 
 def assert_agree(label: str, kind: str, m: Any, t: Any, **options: Any) -> None:
     if kind == "exact":
