@@ -8,6 +8,7 @@ bit), and torch.tensor's reading of odd data, refused in torch's classes and wor
 
 from __future__ import annotations
 
+import re
 from fractions import Fraction
 
 import numpy as np
@@ -35,10 +36,12 @@ def assert_refused_alike(call, prefix: bool = False) -> None:
         call(torch)
     with pytest.raises(expected.type) as got:
         call(manual)
+    # a wrong-arguments message names the function, which mutmut renames x_<name>__mutmut_orig
+    said = re.sub(r"\bx_(\w+?)__mutmut_(?:orig|\d+)\b", r"\1", str(got.value))
     if prefix:
-        assert str(got.value).startswith(str(expected.value))
+        assert said.startswith(str(expected.value))
     else:
-        assert str(got.value) == str(expected.value)
+        assert said == str(expected.value)
 
 
 def nested(depth: int) -> list:
