@@ -255,7 +255,7 @@ def to_arguments(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, An
     return where, dtype
 
 
-def operator(function: Any) -> Any:
+def operator(function: Any) -> Any:  # pragma: no mutate block (import time)
     """``t OP u`` as torch binds its operators: when the operation refuses the operand with a
     TypeError (``t + "a"``, ``t < None``), the operator returns NotImplemented, so Python
     tries the other operand's side and then words the error itself ("unsupported operand
