@@ -133,12 +133,12 @@ class Module:
         return found
 
     def register_parameter(self, name: str, param: Parameter | None) -> None:
-        parity.check_name(self, "parameter", name, self._parameters)
+        parity.check_name(self, "parameter", name, "_parameters")
         parity.check_parameter(name, param, Parameter)
         self._parameters[name] = param
 
     def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
-        parity.check_name(self, "buffer", name, self._buffers)
+        parity.check_name(self, "buffer", name, "_buffers")
         parity.check_buffer(name, tensor)
         self._buffers[name] = tensor
         if not persistent:

@@ -84,6 +84,40 @@ def test_add_module_refuses_names_in_torchs_words(call):
     assert _raised(call, manual, build(manual)) == _raised(call, torch, build(torch))
 
 
+def _made_non_leaf(lib):
+    """A Parameter that an in-place product gave a grad_fn: no longer a leaf."""
+    weight = lib.nn.Parameter(lib.ones(2), requires_grad=False)
+    weight.mul_(lib.ones(2, requires_grad=True))
+    return weight
+
+
+def _uninitialised(lib):
+    return lib.nn.Linear.__new__(lib.nn.Linear)
+
+
+@pytest.mark.parametrize("call", [
+    lambda lib: lib.nn.Linear(2, 2).register_parameter(5, None),
+    lambda lib: lib.nn.Linear(2, 2).register_parameter("", None),
+    lambda lib: lib.nn.Linear(2, 2).register_buffer(5, None),
+    lambda lib: lib.nn.Linear(2, 2).register_buffer("", None),
+    lambda lib: lib.nn.Linear(2, 2).register_buffer("b", 5),
+    lambda lib: lib.nn.Linear(2, 2).register_buffer("b", [1.0]),
+    lambda lib: lib.nn.Linear(2, 2).add_module("x", "relu"),
+    lambda lib: lib.nn.Linear(2, 2).add_module("x", 5),
+    lambda lib: lib.nn.Module(foo=1, bar=2),
+    lambda lib: _uninitialised(lib).register_buffer("b", None),
+    lambda lib: _uninitialised(lib).register_parameter("b", None),
+    lambda lib: _uninitialised(lib).add_module("forward", lib.nn.ReLU()),
+    lambda lib: lib.nn.Linear(2, 2).register_parameter("w", _made_non_leaf(lib)),
+    lambda lib: setattr(lib.nn.Linear(2, 2), "w", _made_non_leaf(lib)),
+], ids=["parameter-name-int", "parameter-name-empty", "buffer-name-int", "buffer-name-empty",
+        "buffer-int", "buffer-list", "child-str", "child-int", "module-kwargs",
+        "buffer-before-init", "parameter-before-init", "taken-name-before-init",
+        "non-leaf-parameter", "non-leaf-parameter-attribute"])
+def test_register_and_init_refusals_in_torchs_words(call):
+    assert _raised(call, manual) == _raised(call, torch)
+
+
 def test_add_module_replaces_a_child_of_the_same_name_as_torch():
     got = []
     for lib in LIBS:

@@ -44,8 +44,9 @@ def check_assignment(kind: str, name: str, value: Any, expected: str) -> None:
                     "expected)")
 
 
-def check_name(module: Any, kind: str, name: Any, table: dict) -> None:
-    """register_parameter's and register_buffer's checks of the name."""
+def check_name(module: Any, kind: str, name: Any, table: str) -> None:
+    """register_parameter's and register_buffer's checks of the name; ``table`` names the
+    dict the name goes into, read only once Module.__init__ is known to have run."""
     check_init_called(module, kind)
     if not isinstance(name, str):
         raise TypeError(f"{kind} name should be a string. Got {typename(name)}")
@@ -53,7 +54,7 @@ def check_name(module: Any, kind: str, name: Any, table: dict) -> None:
         raise KeyError(f'{kind} name can\'t contain "."')
     if name == "":
         raise KeyError(f'{kind} name can\'t be empty string ""')
-    if hasattr(module, name) and name not in table:
+    if hasattr(module, name) and name not in module.__dict__[table]:
         raise KeyError(f"attribute '{name}' already exists")
 
 
@@ -64,7 +65,7 @@ def check_module_name(module: Any, name: Any, child: Any, module_type: type) -> 
         raise TypeError(f"{typename(child)} is not a Module subclass")
     if not isinstance(name, str):
         raise TypeError(f"module name should be a string. Got {typename(name)}")
-    if hasattr(module, name) and name not in module.__dict__.get("_modules", {}):
+    if hasattr(module, name) and name not in module._modules:  # before __init__: AttributeError
         raise KeyError(f"attribute '{name}' already exists")
     if "." in name:
         raise KeyError(f'module name can\'t contain ".", got: {name}')
