@@ -182,6 +182,52 @@ def test_a_frobenius_norm_over_dims_as_torch(dim):
             map(str, dim))
 
 
+# -- assigning .grad, writing in place into a leaf ----------------------------------------------
+
+def _assign_grad(value):
+    def assign(lib):
+        t = lib.ones(2, requires_grad=True)
+        t.grad = value(lib)
+    return assign
+
+
+@pytest.mark.parametrize("call", [
+    _assign_grad(lambda lib: 5), _assign_grad(lambda lib: [1.0, 2.0]),
+    _assign_grad(lambda lib: lib.zeros(3)), _assign_grad(lambda lib: lib.zeros(2, 1)),
+    _assign_grad(lambda lib: lib.zeros(2, dtype=lib.float64)),
+    _assign_grad(lambda lib: lib.zeros(2, dtype=lib.int64)),
+    _assign_grad(lambda lib: lib.zeros(2, dtype=lib.bool)),
+    _assign_grad(lambda lib: lib.zeros(2, dtype=lib.int32)),
+], ids=["int", "list", "size", "rank", "float64", "int64", "bool", "int32"])
+def test_assigning_a_wrong_grad_is_refused_in_torchs_words(call):
+    assert _raised(call, manual) == _raised(call, torch)
+
+
+@pytest.mark.parametrize("call", [
+    lambda lib: lib.ones(2, requires_grad=True).zero_(),
+    lambda lib: lib.ones(2, requires_grad=True).fill_(1.0),
+    lambda lib: lib.ones(2, requires_grad=True).uniform_(),
+    lambda lib: lib.ones(2, requires_grad=True).normal_(),
+    lambda lib: lib.ones(2, requires_grad=True).mul_(2),
+    lambda lib: lib.ones(3, requires_grad=True)[:2].zero_(),
+    lambda lib: lib.ones(3, requires_grad=True)[:2].mul_(2),
+], ids=["zero_", "fill_", "uniform_", "normal_", "mul_", "view-zero_", "view-mul_"])
+def test_writing_in_place_into_a_leaf_or_its_view_is_refused_as_torch(call):
+    assert _raised(call, manual) == _raised(call, torch)
+
+
+def test_a_recorded_write_into_a_view_of_a_plain_tensor_is_refused_in_manuals_words():
+    """torch rebases the viewed tensor's history; manual records the tensor written only, so
+    it refuses, and says what to write instead."""
+    from manual._parity.engine import GRAPH_IN_PLACE
+
+    def write(lib):
+        lib.ones(3)[:2].mul_(lib.ones(2, requires_grad=True))
+
+    write(torch)
+    assert _raised(write, manual) == (RuntimeError, GRAPH_IN_PLACE)
+
+
 # -- optimizer step hooks ---------------------------------------------------------------------
 
 def _step_hooks(lib):

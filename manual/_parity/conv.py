@@ -48,7 +48,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from manual._conv import _Pads, _Pair
-from manual._parity.dtypes import casts_down, torch_name
+from manual._parity.dtypes import c_name, casts_down, torch_name
 
 if TYPE_CHECKING:
     from manual.module import Module
@@ -265,15 +265,9 @@ def _check_dtypes(x: np.ndarray, weight: Tensor | None, bias: Tensor | None) -> 
         raise RuntimeError(f"expected scalar type {torch_name(x.dtype)} but found "
                            f"{torch_name(weight.dtype)}")
     if bias is not None and bias.dtype != x.dtype:
-        raise RuntimeError(f"Input type ({_c_name(x.dtype)}) and bias type "
-                           f"({_c_name(bias.dtype)}) should be the same")
+        raise RuntimeError(f"Input type ({c_name(x.dtype)}) and bias type "
+                           f"({c_name(bias.dtype)}) should be the same")
 
-
-def _c_name(dtype: np.dtype) -> str:
-    """A dtype as the C++ type torch prints for it."""
-    names = {"float32": "float", "float64": "double", "int64": "long int", "int32": "int",
-             "int16": "short int", "int8": "signed char", "uint8": "unsigned char"}
-    return names.get(dtype.name, dtype.name)
 
 
 def _check_module(in_channels: int, out_channels: int, groups: int) -> None:

@@ -35,12 +35,22 @@ _TORCH_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int
                 "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool",
                 "uint16": "UInt16", "uint32": "UInt32", "uint64": "UInt64",
                 "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
+_C_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half",
+            "bfloat16": "c10::BFloat16", "int64": "long int", "int32": "int", "int16": "short int",
+            "int8": "signed char", "uint8": "unsigned char", "uint16": "short unsigned int",
+            "uint32": "unsigned int", "uint64": "long unsigned int", "bool": "bool",
+            "complex64": "c10::complex<float>", "complex128": "c10::complex<double>"}
 _KIND_RANKS = {"b": 0, "u": 1, "i": 1, "f": 2}
 
 
 def torch_name(dtype: Any) -> str:
     """A dtype as torch's messages name it (Float, Long, Bool, ...)."""
     return _TORCH_NAMES.get(np.dtype(dtype).name, np.dtype(dtype).name)
+
+
+def c_name(dtype: Any) -> str:
+    """A dtype as the C++ type some of torch's messages print (float, long int, c10::Half)."""
+    return _C_NAMES.get(np.dtype(dtype).name, np.dtype(dtype).name)
 
 
 def result_dtype(*operands: Any) -> np.dtype:

@@ -95,9 +95,14 @@ def check_grad(value: Any, t: Any) -> None:
             f"of size '{list(t.shape)}'. Please ensure that the gradient and the "
             "tensor are the same size")
     if value.dtype != t.dtype:
+        from manual._parity.dtypes import c_name, torch_name
         raise RuntimeError(
-            f"attempting to assign a gradient with dtype '{value.dtype}' to a tensor "
-            f"with dtype '{t.dtype}'. The gradient must match the tensor's dtype")
+            f"attempting to assign a gradient with dtype '{c_name(value.dtype)}' to a tensor "
+            f"with grad_dtype '{torch_name(t.dtype)}'. The gradient must match the tensor's "
+            "grad_dtype (defaults to the tensor's dtype). You can set the tensor's grad_dtype "
+            "attribute with a specific dtype, or None to allow any dtype. Set grad_dtype with "
+            "caution. Diverging the dtypes of a tensor and its gradient may break downstream "
+            "systems that assume they match.")
 
 
 def check_requires_grad(t: Any, requires_grad: bool) -> None:
