@@ -9,7 +9,8 @@ For an output y and every leaf x that requires grad:
 5. leaves:      x.grad = d(x) if x.grad is None, else x.grad += d(x)   (accumulates: this
                 is why the loop calls zero_grad). As torch's AccumulateGrad steals a gradient
                 that nothing else holds, a fresh d(x) becomes x.grad as it is; the engine
-                copies one that the caller, another leaf or a retained grad would share
+                copies one that the caller, another leaf or a retained grad would share,
+                or one laid out otherwise than x (a sum of transposed gradients)
 6. free:        each node drops its saved arrays unless retain_graph=True
 
 Nodes are visited in reverse creation order. A node is always made after the nodes of its
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from manual._parity.engine import check_hook_result, run_post_accumulate_hooks
 from manual.graph import Node, backward_finished, backward_started
 from manual.tensor import Tensor
 
@@ -107,19 +109,20 @@ def _sum_to(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
 
 def _to_leaf(t: Tensor, grad: np.ndarray) -> None:
     """(5) with the leaf's hooks: its register_hook()s see the gradient first (and may
-    replace it), its post-accumulate hooks see the leaf after."""
+    replace it), its post-accumulate hooks see the leaf after (and must return None)."""
     _accumulate(t, _run_hooks(t._hooks, grad))
-    for hook in list((t._post_hooks or {}).values()):
-        hook(t)
+    run_post_accumulate_hooks(t, t._post_hooks or {}, Tensor)
 
 
 def _run_hooks(hooks: dict | None, grad: np.ndarray) -> np.ndarray:
     """Each hook in turn gets the gradient as a tensor; a tensor it returns replaces it."""
     for hook in list((hooks or {}).values()):
-        replaced = hook(Tensor(grad))
-        if replaced is not None:
-            grad = np.asarray(replaced.array if isinstance(replaced, Tensor) else replaced)
+        given = Tensor(grad)
+        replaced = hook(given)
+        if check_hook_result(hook, given, replaced, Tensor):
+            grad = np.asarray(replaced.array)
     return grad
+
 
 
 def _accumulate(t: Tensor, grad: np.ndarray) -> None:
@@ -127,10 +130,20 @@ def _accumulate(t: Tensor, grad: np.ndarray) -> None:
 
     backward hands over arrays that nothing else holds, so the first becomes ``.grad`` as it
     is (torch steals a gradient whose use count allows it), unless it is a view into another
-    array or a NumPy scalar (not writeable): those are copied.
+    array, a NumPy scalar (not writeable) or laid out otherwise than the leaf (a transposed
+    gradient): those are copied into an array laid out as the leaf (torch's
+    ``clone_obey_contract``), so that a contiguous leaf gets a contiguous ``.grad``.
     """
     if t.grad is None:
-        owned = grad.flags.owndata and grad.flags.writeable
-        t.grad = Tensor(grad if owned else np.array(grad, dtype=t.dtype))
+        owned = grad.flags.owndata and grad.flags.writeable and grad.strides == t.array.strides
+        if not owned:
+            grad = _copy_laid_out_as(t.array, grad)
+        t.grad = Tensor(grad)
     else:
         t.grad.array += grad
+
+
+def _copy_laid_out_as(leaf: np.ndarray, grad: np.ndarray) -> np.ndarray:
+    copy = np.empty_like(leaf)  # the leaf's dtype, shape and order of strides
+    copy[...] = grad
+    return copy

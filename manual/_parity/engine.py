@@ -212,6 +212,42 @@ def check_index(t: Any) -> None:
         raise TypeError("only integer tensors of a single element can be converted to an index")
 
 
+HEAP_TYPE = 1 << 9  # CPython's Py_TPFLAGS_HEAPTYPE: a class made by a class statement
+
+
+def check_hook_result(hook: Any, given: Any, result: Any, tensor_type: type) -> bool:
+    """Whether a hook returned another tensor than it was given; torch refuses anything else
+    but None, and a tensor of another dtype or shape. Reference:
+    torch/csrc/autograd/python_hook.cpp (``_call_hooks``, ``check_single_result``)."""
+    from manual._parity.module import typename
+    if result is None or result is given:
+        return False
+    if not isinstance(result, tensor_type):
+        kind = type(result)  # CPython's tp_name: a class written in Python by its name only
+        name = kind.__name__ if kind.__module__ == "builtins" or kind.__flags__ & HEAP_TYPE else (
+            f"{kind.__module__}.{kind.__name__}")
+        raise TypeError(f"expected Variable, but hook returned '{name}'")
+    name = getattr(hook, "__name__", "<unknown>")
+    if result.array.dtype != given.array.dtype:
+        raise RuntimeError(f"hook '{name}' has changed the type of value (was "
+                           f"{typename(given)} got {typename(result)})")
+    if result.shape != given.shape:
+        raise RuntimeError(f"hook '{name}' has changed the size of value")
+    return True
+
+
+def run_post_accumulate_hooks(t: Any, hooks: dict, tensor_type: type) -> None:
+    """Each post-accumulate hook gets the leaf and must return None: as torch, a hook that
+    returns a tensor hands it to the next hook, and then the whole call is refused."""
+    given = t
+    for hook in list(hooks.values()):
+        result = hook(given)
+        if check_hook_result(hook, given, result, tensor_type):
+            given = result
+    if given is not t:
+        raise RuntimeError("Tensor post accumulate grad hooks should return None.")
+
+
 def check_hook_target(t: Any) -> None:
     if not t.requires_grad:
         raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
