@@ -31,10 +31,13 @@ from typing import Any
 
 import numpy as np
 
+from manual._parity.dtypes import result_dtype
+
 
 def fused_add(a: np.ndarray, b: np.ndarray, alpha: float) -> np.ndarray:
-    """torch's ``a.add(b, alpha=alpha)``: a + alpha * b, rounded once to a's dtype."""
-    dtype = np.result_type(a, b)
+    """torch's ``a.add(b, alpha=alpha)``: a + alpha * b, rounded once to the dtype torch
+    promotes a and b to (an integer b takes a's float dtype, rounded to it first)."""
+    dtype = result_dtype(a, b)
     if dtype.kind != "f":
         return a + alpha * b
     return fma(dtype.type(alpha), np.asarray(b, dtype), np.asarray(a, dtype))  # (1), (2)
