@@ -39,16 +39,16 @@ def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     parity.check_reduction(reduction)  # torch's refusal of an unknown reduction, first
     parity.warn_if_broadcast(input, target)  # the quirk: shapes that differ warn, then broadcast
     shape, dtype = parity.shape_and_dtype(input, target)  # torch's broadcast and promotion
-    x = np.broadcast_to(input.array.astype(dtype, copy=False), shape)   # both of one shape,
-    y = np.broadcast_to(target.array.astype(dtype, copy=False), shape)  # N elements
+    x = np.broadcast_to(input.array.astype(dtype), shape)   # both of one shape, N elements
+    y = np.broadcast_to(target.array.astype(dtype), shape)
     d = x - y                                                     # (1)
     loss = d * d                                                  # (2)
     if reduction == "mean" and d.size == 0:
         loss = np.asarray(np.nan, dtype=loss.dtype)               # (3) 0 / 0, as in torch
     elif reduction == "mean":
-        loss = np.asarray(loss.mean(), dtype=loss.dtype)          # (3)
+        loss = np.asarray(loss.mean())                            # (3)
     elif reduction == "sum":
-        loss = np.asarray(loss.sum(), dtype=loss.dtype)           # (3) without the 1/N
+        loss = np.asarray(loss.sum())                             # (3) without the 1/N
     norm = loss.dtype.type(2 / d.size if reduction == "mean" and d.size else 2)  # (4) 2/N
 
     def derivative(g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
