@@ -81,11 +81,12 @@ class Adadelta(Optimizer):
     def _update(self, p: Tensor, group: dict[str, Any]) -> None:
         """(1)-(7) for one parameter, with its group's hyperparameters, in place."""
         state, dtype = self.state[p], p.dtype.type
-        lr, rho, eps = scalar(group["lr"]), group["rho"], dtype(group["eps"])
+        lr, rho = scalar(group["lr"]), group["rho"]
         v, u = state["square_avg"].array, state["acc_delta"].array
         state["step"].array += 1                                          # (1)
         g = -p.grad.array if group["maximize"] else p.grad.array          # (2)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # NaN, inf as torch
+            eps = dtype(group["eps"])  # an eps past float32's range is inf, silently
             if group["weight_decay"] != 0:
                 g = fma(dtype(group["weight_decay"]), p.array, g)  # (3) g + lambda p, one rounding
             v *= dtype(rho)                                               # (4) rho v

@@ -12,8 +12,9 @@ as a tensor, and its fused kernel.
   dtype, filled with the constructor's initial_accumulator_value: a group's own value is
   ignored) for every parameter, so a state dict holds them before any step. A parameter
   without state at a step (added by ``add_param_group``, or left out of a loaded state
-  dict) gets it then, from the optimizer's default. Then torch's refusal at a step
-  (optimizers.py): foreach with differentiable, whether or not a parameter has a gradient.
+  dict) gets it then, from the optimizer's default. Then torch's refusal at a step:
+  foreach with differentiable, whether or not a parameter has a gradient (and no other:
+  Adagrad has no ``capturable``, so a group's own ``capturable`` key is ignored).
 * A tensor lr makes the decayed rate a tensor too: lr / (1 + (t - 1) lr_decay) is then
   divided in lr's dtype, both operands rounded to it first (the engine's division does
   the same); the fused kernel reads a tensor lr as a double and divides in doubles.
@@ -41,7 +42,6 @@ import numpy as np
 from manual._parity.optimizers import (
     check_lr,
     check_nonnegative,
-    refuse_at_step,
     scalar,
     step_count,
 )
@@ -77,7 +77,8 @@ def prepare(optimizer: Any, group: dict[str, Any]) -> list[Tensor]:
     for p in with_grad:
         if not optimizer.state[p]:
             init_state(optimizer.state[p], p, optimizer.defaults["initial_accumulator_value"])
-    refuse_at_step(group, with_grad)
+    if group["foreach"] and group["differentiable"]:  # torch's foreach kernel refuses it
+        raise AssertionError("_foreach ops don't support autograd")
     return with_grad
 
 

@@ -86,5 +86,4 @@ def scalar(lr: Any) -> float:
 def addcdiv(x: np.ndarray, y: np.ndarray, z: np.ndarray, value: float) -> np.ndarray:
     """torch's ``x.addcdiv(y, z, value=v)`` on CPU: x + (v y) / z, each step rounded."""
     v = x.dtype.type(value)
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        return x + (v * y) / z
+    return x + (v * y) / z  # its callers let a NaN or an infinity through silently, as torch
