@@ -9,6 +9,7 @@ bit), and torch.tensor's reading of odd data, refused in torch's classes and wor
 from __future__ import annotations
 
 import re
+from collections import UserList, deque
 from fractions import Fraction
 
 import numpy as np
@@ -217,3 +218,12 @@ def test_tensor_refuses_what_torch_refuses(call):
 ])
 def test_tensor_refuses_odd_numbers_and_arrays_in_torchs_words(call):
     assert_refused_alike(call)
+
+
+@pytest.mark.parametrize("make", [
+    lambda: UserList([1.5, 2]), lambda: UserList([1, 2]), lambda: deque([1.5]),
+    lambda: deque([True, False]), lambda: UserList([UserList([1.5]), UserList([2])]),
+], ids=["userlist-floats", "userlist-ints", "deque-float", "deque-bools", "nested"])
+def test_any_sequence_is_read_as_a_list_is_as_torch(make):
+    """torch reads any sequence as it reads a list: Python floats become float32."""
+    assert_agree(lambda lib: lib.tensor(make()))

@@ -21,6 +21,7 @@ cast check).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -105,8 +106,8 @@ def _inferred(data: Any) -> np.dtype | None:
         return np.asarray(data).dtype
     if isinstance(data, (bool, int, float)):
         return _NUMBER_DTYPES[np.asarray(data).dtype.kind]
-    if not isinstance(data, (list, tuple, range)):
-        return None
+    if not isinstance(data, Sequence) or isinstance(data, (str, bytes, bytearray)):
+        return None  # any other sequence (a deque, a UserList) is read as a list is
     types = set(map(type, data))  # the common lists at once: Python numbers only
     if types <= {int, float, bool} and (types <= {bool} or bool not in types):
         return _NUMBER_DTYPES["f" if float in types or not types else
