@@ -235,3 +235,12 @@ def around(values: Any, dtype: type, ulps: int = 2) -> np.ndarray:
                 above = np.nextafter(above, dtype(np.inf))
                 out += [below, above]
     return np.array(out, dtype)
+
+
+def raised(fn: Any, *args: Any, **kwargs: Any) -> tuple[str, str] | None:
+    """(class name, message) of what fn(*args, **kwargs) raises, or None if it returns."""
+    try:
+        fn(*args, **kwargs)
+    except Exception as e:  # noqa: BLE001 - the type and words are what is compared
+        return type(e).__name__, str(e)
+    return None

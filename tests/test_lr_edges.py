@@ -24,16 +24,8 @@ import torch_native.lr_curves as tc
 import torch_native.lr_scheduler as ts
 import torch_native.one_cycle as to
 import torch_native.plateau as tp
+from tests.helpers import raised
 from tests.test_lr_scheduler import assert_same, caught, groups, optimizers, run_both
-
-
-def _raised(fn: Any, *args: Any, **kwargs: Any) -> tuple[str, str] | None:
-    try:
-        fn(*args, **kwargs)
-    except Exception as e:  # noqa: BLE001 - the type and words are what is compared
-        return type(e).__name__, str(e)
-    return None
-
 
 # -- defaults, as a script leaves them --------------------------------------------------------
 
@@ -100,7 +92,7 @@ def _one_cycle_outcome(lib: Any, side: Any, kind: str, **kwargs: Any) -> Any:
             opt.step()
             sched.step()
 
-    return _raised(run), seen, groups(opt)
+    return raised(run), seen, groups(opt)
 
 
 @pytest.mark.parametrize("kwargs", [
@@ -136,7 +128,7 @@ def test_a_group_added_after_a_lambda_lr_is_refused_at_the_step_as_torch():
         sched = side.LambdaLR(opt, lambda e: 0.5**e)
         opt.add_param_group({"params": [lib.zeros(2, requires_grad=True)], "lr": 0.7})
         opt.step()
-        got.append((_raised(sched.step), groups(opt), sched.last_epoch))
+        got.append((raised(sched.step), groups(opt), sched.last_epoch))
     assert got[0] == got[1]
     assert got[0][0] == ("ValueError", "zip() argument 2 is shorter than argument 1")
 
@@ -152,9 +144,9 @@ def test_a_lambda_lr_state_of_another_number_of_groups_is_refused_as_torch(saved
         sched = side.LambdaLR(opt, [lambda e: 0.9**e] * loaded_groups)
         sched.load_state_dict(saved.state_dict())
         opt.step()
-        stepped = (_raised(sched.step), groups(opt))
+        stepped = (raised(sched.step), groups(opt))
         by_hand = []
-        warned = caught(lambda: by_hand.append(_raised(sched.get_lr)))  # noqa: B023
+        warned = caught(lambda: by_hand.append(raised(sched.get_lr)))  # noqa: B023
         got.append((stepped, by_hand, [w[:2] for w in warned]))
     assert got[0] == got[1]
     assert got[0][0][0][0] == got[0][1][0][0] == "ValueError"

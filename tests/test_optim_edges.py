@@ -23,6 +23,7 @@ import torch
 import manual
 import manual.clip_grad as mc
 import torch_native.clip_grad as tc
+from tests.helpers import raised
 
 LIBS = ((manual, mc), (torch, tc))
 
@@ -39,14 +40,6 @@ def _with_grads(lib: Any, grads: list[np.ndarray]) -> list[Any]:
         p.grad = lib.tensor(g.copy())
         params.append(p)
     return params
-
-
-def _raised(fn: Any, *args: Any, **kwargs: Any) -> tuple[str, str] | None:
-    try:
-        fn(*args, **kwargs)
-    except Exception as e:  # noqa: BLE001 - the type and words are what is compared
-        return type(e).__name__, str(e)
-    return None
 
 
 # -- clip_grad_norm_: when it warns -----------------------------------------------------------
@@ -160,7 +153,7 @@ def test_a_non_finite_gradient_with_either_kernel_as_torch(foreach, error_if_non
     got = []
     for lib, side in LIBS:
         params = _with_grads(lib, [np.float32([1.0, spoil, 2.0]), np.float32([0.5])])
-        outcome = _raised(side.clip_grad_norm_, params, 1.0, 2.0, error_if_nonfinite, foreach)
+        outcome = raised(side.clip_grad_norm_, params, 1.0, 2.0, error_if_nonfinite, foreach)
         got.append((outcome, [np.asarray(p.grad).tolist() for p in params]))
     assert repr(got[0]) == repr(got[1])  # NaN where torch's is (repr: nan == nan)
 
@@ -252,7 +245,7 @@ def test_foreach_with_differentiable_is_refused_at_the_step_as_torch(name, with_
         opt = getattr(lib.optim, name)([p], lr=0.1, foreach=True, differentiable=True)
         if with_grad:
             p.grad = lib.tensor(np.float32([1.0, -1.0]))
-        got.append((_raised(opt.step), np.asarray(p.detach()).tolist(), len(opt.state[p])))
+        got.append((raised(opt.step), np.asarray(p.detach()).tolist(), len(opt.state[p])))
     assert got[0] == got[1]
     refused = ("AssertionError", "_foreach ops don't support autograd")
     assert got[0][0] == (None if name == "RMSprop" and not with_grad else refused)
@@ -269,6 +262,6 @@ def test_adagrad_ignores_a_groups_capturable_key_as_torch(foreach):
         opt = lib.optim.Adagrad([{"params": [p], "capturable": True},
                                  {"params": [q], "capturable": True}], lr=0.5, foreach=foreach)
         p.grad = lib.tensor(np.float32([3.0, -4.0, 12.0]))
-        got.append((_raised(opt.step), _bits(p), _bits(q)))
+        got.append((raised(opt.step), _bits(p), _bits(q)))
     assert got[0] == got[1]
     assert got[0][0] is None

@@ -15,34 +15,13 @@ import manual
 import manual.pooling
 import torch_native.pooling
 from manual._parity import pooling as parity
-from tests.test_pooling import run_twins
+from tests.test_pooling import assert_same_bits, assert_twins_match, run_twins
 
 M, T = manual.pooling, torch_native.pooling
 
 
 def ones(lib, *shape, **options):
     return lib.ones(*(shape or (1, 1, 4, 4)), **options)
-
-
-def assert_same_bits(label: str, m, t) -> None:
-    """Shape, dtype and every bit equal (-0.0 is not +0.0), empty arrays included."""
-    mine = np.ascontiguousarray(m.detach().array if hasattr(m, "array") else m)
-    theirs = np.ascontiguousarray(t.detach().numpy())
-    assert (mine.shape, mine.dtype) == (theirs.shape, theirs.dtype), label
-    assert mine.tobytes() == theirs.tobytes(), f"{label}: {mine} vs {theirs}"
-
-
-def assert_twins_match(sides, node: str | None = None) -> None:
-    """run_twins' results: y (and indices), its node, and dx, to the bit."""
-    (m_out, m_dx), (t_out, t_dx) = sides
-    m_all = m_out if isinstance(m_out, tuple) else (m_out,)
-    t_all = t_out if isinstance(t_out, tuple) else (t_out,)
-    assert len(m_all) == len(t_all)
-    for label, m, t in zip(("y", "indices"), m_all, t_all):
-        assert_same_bits(label, m, t)
-    assert m_all[0].grad_fn.name() == type(t_all[0].grad_fn).__name__
-    assert node is None or m_all[0].grad_fn.name() == node
-    assert_same_bits("dx", m_dx, t_dx)
 
 
 def refused_alike(call, added: str) -> None:
